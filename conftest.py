@@ -1,0 +1,32 @@
+"""Suite-wide fixtures: the demo setting is loaded once into the test database, and the named
+personas (one per role, plus outsiders) are its accounts."""
+
+import os
+
+import pytest
+
+os.environ["MASSAR_ENV"] = "test"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from massar.demo.builder import build_demo
+
+    with django_db_blocker.unblock():
+        build_demo()
+
+
+@pytest.fixture
+def personas(db):
+    from massar.demo.personas import demo_personas
+
+    return demo_personas()
+
+
+@pytest.fixture
+def client():
+    """A test client that reads English by default (the message catalogue's source language);
+    tests of French and Arabic set the language themselves."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})

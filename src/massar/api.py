@@ -1,0 +1,85 @@
+"""The API: one django-ninja router per app, mounted at /api/v1/, OpenAPI at /api/docs.
+
+Errors are JSON {"code": stable identifier, "message": translated sentence}.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from massar.core.api import router as core_router
+from massar.core.services import AccountError, api_token_user
+from massar.registry.api import router as registry_router
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    param_name = "X-Api-Token"
+
+    def authenticate(self, request, key):
+        return TokenAuth().authenticate(request, key) if key else None
+
+
+api = NinjaAPI(
+    title="Massar API",
+    version="1",
+    urls_namespace="api",
+    auth=[django_auth, TokenAuth(), TokenHeaderAuth()],
+    docs_url="/docs",
+)
+
+
+def _error(request, code: str, message: str, status: int, **extra):
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(AccountError)
+def on_account_error(request, exc: AccountError):
+    return _error(request, exc.code, exc.message, exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation(request, exc: ValidationError):
+    return _error(request, "invalid", _("Some fields are not valid."), 422, errors=exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth(request, exc):
+    return _error(request, "unauthenticated", _("Sign in or give an API token."), 401)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return _error(request, "forbidden", _("You may not do this."), 403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, "not_found", _("Not found."), 404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        429: "too_many",
+    }.get(exc.status_code, "error")
+    return _error(request, code, str(exc.message), exc.status_code)
+
+
+api.add_router("/", core_router)
+api.add_router("/registry/", registry_router)

@@ -1,0 +1,121 @@
+"""The national registry: one definitive identity per student (the Code Massar) and their
+guardians."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+code_massar_validator = RegexValidator(
+    r"^[A-Z]\d{9}$", _("A Code Massar is one capital letter followed by 9 digits.")
+)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class CodeMassarSequence(models.Model):
+    """Next number to hand out under one letter. Codes are allocated in blocks under a row lock,
+    so concurrent registrations never receive the same code and codes are never reused."""
+
+    letter = models.CharField(max_length=1, primary_key=True)
+    next_number = models.BigIntegerField(default=100_000_000)
+
+
+class Student(models.Model):
+    code_massar = models.CharField(
+        _("Code Massar"), max_length=10, unique=True, validators=[code_massar_validator]
+    )
+    last_name_fr = models.CharField(_("last name (Latin)"), max_length=100)
+    first_name_fr = models.CharField(_("first name (Latin)"), max_length=100)
+    last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100)
+    first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"), db_index=True)
+    birth_place = models.CharField(_("place of birth"), max_length=100, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=60, default="MA")
+    national_id = models.CharField(_("national ID number"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    special_needs = models.BooleanField(_("special needs"), default=False)
+    photo = models.ImageField(_("photo"), upload_to="students/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name_fr", "first_name_fr"]
+        indexes = [
+            models.Index(fields=["last_name_fr", "first_name_fr"]),
+            models.Index(fields=["last_name_ar", "first_name_ar"]),
+        ]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+
+    def __str__(self) -> str:
+        return f"{self.code_massar} {self.last_name_fr} {self.first_name_fr}"
+
+    @property
+    def full_name_fr(self) -> str:
+        return f"{self.last_name_fr} {self.first_name_fr}"
+
+    @property
+    def full_name_ar(self) -> str:
+        return f"{self.last_name_ar} {self.first_name_ar}"
+
+
+class Guardian(models.Model):
+    last_name_fr = models.CharField(_("last name (Latin)"), max_length=100)
+    first_name_fr = models.CharField(_("first name (Latin)"), max_length=100)
+    last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100, blank=True)
+    first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_operator = models.CharField(_("phone operator"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    national_id = models.CharField(_("national ID number"), max_length=20, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guardian",
+    )
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+
+    def __str__(self) -> str:
+        return f"{self.last_name_fr} {self.first_name_fr}"
+
+
+class GuardianLink(models.Model):
+    class Relation(models.TextChoices):
+        FATHER = "FATHER", _("Father")
+        MOTHER = "MOTHER", _("Mother")
+        TUTOR = "TUTOR", _("Legal tutor")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="links")
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "guardian"], name="one_link_per_guardian")
+        ]
+
+
+class StudentStatusChange(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="status_history")
+    at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=30)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,94 @@
+"""Reads of the registry, always through the user's scope.
+
+Teachers reach students through their classes, guardians through their links, students only
+themselves; the relations named here belong to the enrollment app (below in the app order), read
+by lookup path only.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from massar.core.scopes import Scope
+from massar.registry.models import Student
+from massar.schools.selectors import current_year
+
+
+def _student_scope_q(scope: Scope, year_id: int | None) -> Q:
+    if scope.is_anonymous:
+        return Q(pk__in=[])
+    if scope.nation:
+        return Q()
+    q = Q(pk__in=[])
+    if scope.is_territorial or scope.school_ids:
+        q |= Q(pk__in=Student.objects.filter(scope.schools_q("enrollments__school__")).values("pk"))
+    if scope.teacher_school_ids:
+        q |= Q(
+            pk__in=Student.objects.filter(
+                enrollments__year_id=year_id,
+                enrollments__status="ENROLLED",
+                enrollments__school_class__teaching_assignments__teacher__user_id=scope.user_id,
+            ).values("pk")
+        )
+    if "GUARDIAN" in scope.roles:
+        q |= Q(
+            pk__in=Student.objects.filter(guardian_links__guardian__user_id=scope.user_id).values(
+                "pk"
+            )
+        )
+    if "STUDENT" in scope.roles:
+        q |= Q(user_id=scope.user_id)
+    return q
+
+
+def student_list(scope: Scope, *, year_id: int | None = None) -> QuerySet[Student]:
+    if year_id is None and scope.teacher_school_ids:
+        year = current_year()
+        year_id = year.pk if year else None
+    return Student.objects.filter(_student_scope_q(scope, year_id))
+
+
+def student_search(scope: Scope, *, text: str = "", year_id: int | None = None):
+    """By Code Massar (exact), by name prefix in either script, or by birth date (YYYY-MM-DD)."""
+    qs = student_list(scope, year_id=year_id)
+    text = text.strip()
+    if not text:
+        return qs
+    if len(text) == 10 and text[0].isalpha() and text[1:].isdigit():
+        return qs.filter(code_massar=text.upper())
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return qs.filter(birth_date=text)
+    parts = text.split()
+    q = Q()
+    for part in parts:
+        q &= (
+            Q(last_name_fr__istartswith=part)
+            | Q(first_name_fr__istartswith=part)
+            | Q(last_name_ar__startswith=part)
+            | Q(first_name_ar__startswith=part)
+        )
+    return qs.filter(q)
+
+
+def student_get(scope: Scope, student_id: int, *, year_id: int | None = None) -> Student:
+    """The student if in scope; 404 otherwise, so an id from elsewhere reveals nothing."""
+    student = student_list(scope, year_id=year_id).filter(pk=student_id).first()
+    if student is None:
+        raise Http404
+    return student
+
+
+def student_file(scope: Scope, student_id: int) -> dict:
+    """Identity, guardians and schooling history of one student in scope (3 queries)."""
+    student = student_get(scope, student_id)
+    guardians = list(student.guardian_links.select_related("guardian"))
+    history = list(
+        student.enrollments.select_related(
+            "school", "year", "level", "track", "school_class"
+        ).order_by("-year__starts_on")
+    )
+    return {"student": student, "guardian_links": guardians, "history": history}
+
+
+def student_account_school_ids(student: Student) -> set[int]:
+    """Schools where the student is enrolled now: their administration may act on the account."""
+    return set(student.enrollments.filter(status="ENROLLED").values_list("school_id", flat=True))
