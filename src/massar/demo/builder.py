@@ -30,9 +30,10 @@ from massar.schools.models import (
     Subject,
     Track,
 )
-from massar.schools.reference import load_curriculum
+from massar.schools.reference import load_curriculum, load_levels, load_tracks_and_subjects
 from massar.staff.models import Posting, StaffMember
-from massar.territory.models import Academy
+from massar.territory.models import Academy, Directorate
+from massar.territory.reference import load_territory
 
 YEAR = "2025-2026"
 ACADEMY_CODE = "04"  # Rabat-Salé-Kénitra
@@ -158,7 +159,17 @@ def _year() -> SchoolYear:
     return year
 
 
+def _reference_data() -> None:
+    """Reference data comes with the migrations; a flushed test database has lost it."""
+    if not Academy.objects.exists():
+        load_territory(Academy, Directorate)
+    if not Level.objects.exists():
+        load_levels(Level)
+        load_tracks_and_subjects(Level, Track, Subject)
+
+
 def _build(rng: random.Random) -> DemoLogins:
+    _reference_data()
     academy = Academy.objects.get(code=ACADEMY_CODE)
     directorates = list(academy.directorates.order_by("code")[:2])
     year = _year()

@@ -1,7 +1,7 @@
 """Audit log, jobs and their progress page, the admin's gate, pages and assets."""
 
 import pytest
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 
 from massar.core.audit import audit_record
@@ -38,11 +38,11 @@ def test_audit_log_is_append_only_even_in_sql(personas):
         entry.save()
     with pytest.raises(PermissionError):
         AuditEntry.objects.filter(pk=entry.pk).update(action="forged")
-    with pytest.raises((IntegrityError, InternalError, OperationalError)), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditentry SET action = 'forged' WHERE id = %s", [entry.pk])
     if connection.vendor == "postgresql":
-        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        with pytest.raises(DatabaseError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
     with pytest.raises(PermissionError):
