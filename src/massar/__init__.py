@@ -1,5 +1,5 @@
 """Massar, a school management information system."""
 
-from massar.celery import app as celery_app
+from massar.celery_app import app as celery_app
 
 __all__ = ["celery_app"]

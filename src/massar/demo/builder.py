@@ -20,7 +20,7 @@ from massar.core.services import random_password, staff_username, student_userna
 from massar.demo.names import FEMALE_FIRST, LAST, MALE_FIRST, OPERATORS, PLACES
 from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
 from massar.registry.models import Guardian, GuardianLink, Student
-from massar.registry.services import code_massar_allocate, code_massar_letter
+from massar.registry.services import code_massar_allocate, code_massar_letter, identity_keys
 from massar.schools.models import (
     CurriculumEntry,
     Level,
@@ -236,13 +236,17 @@ def _students(rng, year, classes, letter):
             last_fr, last_ar = LAST[int(rng.triangular(0, len(LAST), 0))]
             repeater = rng.random() < 0.12
             birth = date(base - (1 if repeater else 0), rng.randint(1, 12), rng.randint(1, 28))
+            names = {
+                "last_name_fr": last_fr,
+                "first_name_fr": first_fr,
+                "last_name_ar": last_ar,
+                "first_name_ar": first_ar,
+            }
             students.append(
                 Student(
                     code_massar=codes[len(students)],
-                    last_name_fr=last_fr,
-                    first_name_fr=first_fr,
-                    last_name_ar=last_ar,
-                    first_name_ar=first_ar,
+                    **names,
+                    **identity_keys(names),
                     sex=sex,
                     birth_date=birth,
                     birth_place=rng.choice(PLACES),

@@ -47,13 +47,28 @@ class Student(models.Model):
         on_delete=models.SET_NULL,
         related_name="student",
     )
+    # Normalised "last first" names for prefix search (identity.search_key / search_key_ar),
+    # written by the services with the names.
+    search_fr = models.CharField(max_length=201, default="", editable=False)
+    search_ar = models.CharField(max_length=201, default="", editable=False)
+    # Blocking keys for duplicate detection: skeleton of the first name in each script
+    # (identity.latin_skeleton / arabic_key); candidates share birth date and one of them.
+    dup_key_fr = models.CharField(max_length=60, default="", editable=False)
+    dup_key_ar = models.CharField(max_length=60, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["last_name_fr", "first_name_fr"]
         indexes = [
-            models.Index(fields=["last_name_fr", "first_name_fr"]),
-            models.Index(fields=["last_name_ar", "first_name_ar"]),
+            # pattern ops: LIKE 'prefix%' uses the index on PostgreSQL whatever the collation
+            models.Index(
+                fields=["search_fr"], name="student_search_fr", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["search_ar"], name="student_search_ar", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["birth_date", "dup_key_fr"], name="student_dup_fr"),
+            models.Index(fields=["birth_date", "dup_key_ar"], name="student_dup_ar"),
         ]
         verbose_name = _("student")
         verbose_name_plural = _("students")
@@ -119,3 +134,32 @@ class StudentStatusChange(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class ImportBatch(models.Model):
+    """An uploaded file of students: validated first (problems stored as codes and parameters,
+    shown in the reader's language), loaded only once accepted, inside a Job."""
+
+    class Status(models.TextChoices):
+        REJECTED = "REJECTED", _("Has problems")
+        VALID = "VALID", _("Ready to load")
+        LOADING = "LOADING", _("Loading")
+        LOADED = "LOADED", _("Loaded")
+        FAILED = "FAILED", _("Failed")
+
+    kind = models.CharField(max_length=20, default="students")
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    school = models.ForeignKey(
+        "schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    row_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    likely_duplicates = models.PositiveIntegerField(default=0)
+    accept_new_identities = models.BooleanField(default=False)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL)

@@ -1,23 +1,47 @@
-"""Writes to the registry."""
+"""Writes to the registry: identities (Code Massar), guardians, desk passwords."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from massar.core.audit import audit_record
 from massar.core.scopes import Scope
 from massar.core.services import AccountError, password_issue
-from massar.registry.models import Student
+from massar.registry.identity import (
+    LIKELY_DUPLICATE,
+    arabic_key,
+    latin_key,
+    latin_skeleton,
+    match_score,
+    search_key,
+    search_key_ar,
+)
+from massar.registry.models import (
+    CodeMassarSequence,
+    Guardian,
+    GuardianLink,
+    Student,
+    StudentStatusChange,
+)
 from massar.registry.selectors import student_account_school_ids
 
+IDENTITY_FIELDS = ("last_name_fr", "first_name_fr", "last_name_ar", "first_name_ar", "sex")
 
-@transaction.atomic
-def student_password_issue(*, scope: Scope, actor, student: Student) -> str:
-    """The school desk gives a student a new initial password (forgotten password without a
-    recovery contact). Only the administration of the student's current school may."""
-    if not (student_account_school_ids(student) & scope.school_ids):
-        raise PermissionDenied
-    if student.user is None:
-        raise AccountError("no_account", "This student has no account yet.")
-    return password_issue(actor=actor, user=student.user)
+
+class RegistryError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- Code Massar ----------------------------------------------------------------------------
 
 
 def code_massar_letter(academy_code: str) -> str:
@@ -30,8 +54,6 @@ def code_massar_letter(academy_code: str) -> str:
 def code_massar_allocate(*, letter: str, count: int = 1) -> list[str]:
     """Reserve `count` new codes under a row lock on the letter's sequence, so concurrent
     registrations (and bulk imports) never receive the same code."""
-    from massar.registry.models import CodeMassarSequence
-
     CodeMassarSequence.objects.get_or_create(letter=letter)
     seq = CodeMassarSequence.objects.select_for_update().get(letter=letter)
     first = seq.next_number
@@ -40,3 +62,198 @@ def code_massar_allocate(*, letter: str, count: int = 1) -> list[str]:
     seq.next_number = first + count
     seq.save(update_fields=["next_number"])
     return [f"{letter}{n:09d}" for n in range(first, first + count)]
+
+
+# --- identity keys --------------------------------------------------------------------------
+
+
+def identity_keys(data: dict) -> dict:
+    """The derived columns stored with the names (search and duplicate blocking)."""
+    return {
+        "search_fr": search_key(f"{data['last_name_fr']} {data['first_name_fr']}")[:201],
+        "search_ar": search_key_ar(f"{data['last_name_ar']} {data['first_name_ar']}")[:201],
+        "dup_key_fr": latin_skeleton(data["first_name_fr"])[:60],
+        "dup_key_ar": arabic_key(data["first_name_ar"])[:60],
+    }
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    student: Student
+    score: int
+
+
+def student_duplicate_candidates(data: dict, *, limit: int = 5) -> list[Candidate]:
+    """Students already in the registry born the same day whose names are close, best first.
+    Scores every student of that birth date (a few hundred at national scale, on the
+    birth_date index), so spelling variants of the first name are still found."""
+    same_day = Student.objects.filter(birth_date=data["birth_date"]).only(
+        "id", "code_massar", "birth_date", *IDENTITY_FIELDS
+    )
+    scored = [
+        Candidate(s, match_score(data, {f: getattr(s, f) for f in IDENTITY_FIELDS}))
+        for s in same_day
+    ]
+    scored = [c for c in scored if c.score >= LIKELY_DUPLICATE]
+    return sorted(scored, key=lambda c: -c.score)[:limit]
+
+
+def _lock_birth_date(birth_date: date) -> None:
+    """Serialises registrations of children born the same day (PostgreSQL advisory lock held
+    to the end of the transaction; SQLite serialises writers already), so two offices
+    registering one child at once end with one record."""
+    if connection.vendor == "postgresql":
+        key = int(hashlib.sha1(f"birth:{birth_date}".encode()).hexdigest()[:15], 16)  # noqa: S324
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def student_register(
+    *,
+    actor,
+    data: dict,
+    academy_code: str,
+    guardians: list[dict] | None = None,
+    confirmed_new: bool = False,
+    seen_candidates: list[int] | None = None,
+) -> Student:
+    """Issue a new Code Massar for a child not yet in the registry.
+
+    Refused while likely duplicates exist that the caller has not reviewed: `confirmed_new`
+    with `seen_candidates` (the ids shown to the director) records that a person looked and
+    decided this is a different child; a candidate that appeared since (a registration racing
+    this one) is refused again.
+    """
+    _lock_birth_date(data["birth_date"])
+    candidates = student_duplicate_candidates(data)
+    unseen = [c for c in candidates if c.student.pk not in set(seen_candidates or [])]
+    if unseen or (candidates and not confirmed_new):
+        raise RegistryError(
+            "likely_duplicate",
+            _(
+                "A student with the same birth date and a close name is already in the "
+                "registry (%(code)s). Link to that record or confirm a new identity."
+            )
+            % {"code": (unseen or candidates)[0].student.code_massar},
+        )
+    letter = code_massar_letter(academy_code)
+    (code,) = code_massar_allocate(letter=letter, count=1)
+    student = Student.objects.create(code_massar=code, **data, **identity_keys(data))
+    StudentStatusChange.objects.create(student=student, status="REGISTERED")
+    for g in guardians or []:
+        guardian_link(actor=actor, student=student, data=g)
+    audit_record(
+        actor=actor,
+        action="student.register",
+        object_type="student",
+        object_id=student.pk,
+        after={
+            "code_massar": code,
+            "candidates": [c.student.pk for c in candidates],
+            "confirmed_new": bool(candidates),
+        },
+    )
+    return student
+
+
+def student_link_existing(*, actor, student: Student, data: dict, score: int) -> Student:
+    """The director decided the child being registered is this existing student: the choice is
+    audited, with what was typed, and no new code is issued."""
+    audit_record(
+        actor=actor,
+        action="student.identity_linked",
+        object_type="student",
+        object_id=student.pk,
+        after={"typed": _jsonable(data), "score": score},
+    )
+    return student
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
+
+
+@transaction.atomic
+def student_update_identity(*, actor, student: Student, data: dict) -> Student:
+    before = {f: getattr(student, f) for f in data}
+    for field, value in {**data, **identity_keys({**_identity(student), **data})}.items():
+        setattr(student, field, value)
+    student.save(update_fields=[*data, "search_fr", "search_ar", "dup_key_fr", "dup_key_ar"])
+    audit_record(
+        actor=actor,
+        action="student.update",
+        object_type="student",
+        object_id=student.pk,
+        before=_jsonable(before),
+        after=_jsonable(data),
+    )
+    return student
+
+
+def _identity(student: Student) -> dict:
+    return {
+        f: getattr(student, f)
+        for f in ("last_name_fr", "first_name_fr", "last_name_ar", "first_name_ar")
+    }
+
+
+# --- guardians ------------------------------------------------------------------------------
+
+
+def guardian_find_or_create(*, data: dict) -> Guardian:
+    """The same parent registering a second child is one guardian: matched on phone and name
+    keys, so a father with children in two schools sees both."""
+    phone = (data.get("phone") or "").strip()
+    if phone:
+        for g in Guardian.objects.filter(phone=phone):
+            if latin_key(g.last_name_fr) == latin_key(data["last_name_fr"]) and latin_key(
+                g.first_name_fr
+            ) == latin_key(data["first_name_fr"]):
+                return g
+    fields = (
+        "last_name_fr",
+        "first_name_fr",
+        "last_name_ar",
+        "first_name_ar",
+        "phone",
+        "phone_operator",
+        "email",
+        "national_id",
+    )
+    return Guardian.objects.create(**{f: data.get(f, "") or "" for f in fields})
+
+
+def guardian_link(*, actor, student: Student, data: dict) -> GuardianLink:
+    guardian = guardian_find_or_create(data=data)
+    link, _created = GuardianLink.objects.get_or_create(
+        student=student, guardian=guardian, defaults={"relation": data["relation"]}
+    )
+    audit_record(
+        actor=actor,
+        action="guardian.link",
+        object_type="student",
+        object_id=student.pk,
+        after={"guardian": guardian.pk, "relation": data["relation"]},
+    )
+    return link
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def student_password_issue(*, scope: Scope, actor, student: Student) -> str:
+    """The school desk gives a student a new initial password (forgotten password without a
+    recovery contact). Only the administration of the student's current school may."""
+    if not (student_account_school_ids(student) & scope.school_ids):
+        raise PermissionDenied
+    if student.user is None:
+        raise AccountError("no_account", _("This student has no account yet."))
+    return password_issue(actor=actor, user=student.user)

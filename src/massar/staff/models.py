@@ -26,6 +26,8 @@ class StaffMember(models.Model):
     corps = models.CharField(_("corps and grade"), max_length=100, blank=True)
     contract = models.CharField(_("contract"), max_length=10, choices=Contract.choices)
     required_weekly_hours = models.PositiveSmallIntegerField(_("required weekly hours"), default=0)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     subjects = models.ManyToManyField("schools.Subject", blank=True, related_name="teachers")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
