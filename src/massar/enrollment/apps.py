@@ -8,4 +8,13 @@ class EnrollmentConfig(AppConfig):
     verbose_name = _("Enrollment")
 
     def ready(self):
-        from massar.enrollment import home  # noqa: F401  (registers the home panels)
+        from massar.core.navigation import nav_entry
+        from massar.enrollment import cli, home, jobs  # noqa: F401  (registrations)
+
+        nav_entry("enrollment:student_register", _("Register a student"), ["DIRECTOR", "STAFF"], 25)
+        nav_entry(
+            "enrollment:import_students",
+            _("Import"),
+            ["MINISTRY", "ACADEMY", "DIRECTORATE", "DIRECTOR", "STAFF"],
+            30,
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Latin transliteration of Arabic names: rewrite rules applied in order, on lowercase ASCII.
 _LATIN_RULES = [
@@ -55,6 +56,7 @@ _AR_MAP = str.maketrans(
 )
 
 
+@lru_cache(maxsize=200_000)  # names repeat: bulk imports compute each once
 def latin_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
     text = re.sub(r"\s+", " ", text).strip()
@@ -63,6 +65,7 @@ def latin_key(name: str) -> str:
     return text
 
 
+@lru_cache(maxsize=200_000)  # names repeat: bulk imports compute each once
 def latin_skeleton(name: str) -> str:
     """The key without inner vowels (Arabic script writes short vowels rarely, and Latin
     spellings disagree mostly on them): Mohamed, Muhammad and Mohammed all give "mhmd"."""
@@ -70,6 +73,7 @@ def latin_skeleton(name: str) -> str:
     return key[:1] + re.sub(r"[aiu]", "", key[1:])
 
 
+@lru_cache(maxsize=200_000)  # names repeat: bulk imports compute each once
 def arabic_key(name: str) -> str:
     text = _AR_DIACRITICS.sub("", unicodedata.normalize("NFC", name or ""))
     text = text.translate(_AR_MAP)
@@ -77,12 +81,14 @@ def arabic_key(name: str) -> str:
     return re.sub(r"[^\u0621-\u064a]", "", text)
 
 
+@lru_cache(maxsize=200_000)  # names repeat: bulk imports compute each once
 def search_key(text: str) -> str:
     """Lowercase, accent-free Latin text for prefix search ("el idrissi" stays readable)."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9 ]+", " ", re.sub(r"\s+", " ", text)).strip()
 
 
+@lru_cache(maxsize=200_000)  # names repeat: bulk imports compute each once
 def search_key_ar(text: str) -> str:
     text = _AR_DIACRITICS.sub("", unicodedata.normalize("NFC", text or "")).translate(_AR_MAP)
     return re.sub(r"\s+", " ", text).strip()

@@ -141,6 +141,7 @@ class ImportBatch(models.Model):
     shown in the reader's language), loaded only once accepted, inside a Job."""
 
     class Status(models.TextChoices):
+        CHECKING = "CHECKING", _("Being checked")
         REJECTED = "REJECTED", _("Has problems")
         VALID = "VALID", _("Ready to load")
         LOADING = "LOADING", _("Loading")

@@ -70,8 +70,11 @@ def code_massar_allocate(*, letter: str, count: int = 1) -> list[str]:
 def identity_keys(data: dict) -> dict:
     """The derived columns stored with the names (search and duplicate blocking)."""
     return {
-        "search_fr": search_key(f"{data['last_name_fr']} {data['first_name_fr']}")[:201],
-        "search_ar": search_key_ar(f"{data['last_name_ar']} {data['first_name_ar']}")[:201],
+        "search_fr": f"{search_key(data['last_name_fr'])} {search_key(data['first_name_fr'])}"[
+            :201
+        ],
+        "search_ar": f"{search_key_ar(data['last_name_ar'])} "
+        f"{search_key_ar(data['first_name_ar'])}"[:201],
         "dup_key_fr": latin_skeleton(data["first_name_fr"])[:60],
         "dup_key_ar": arabic_key(data["first_name_ar"])[:60],
     }

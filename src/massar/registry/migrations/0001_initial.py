@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('file', models.FileField(upload_to='imports/')),
                 ('original_name', models.CharField(max_length=255)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('REJECTED', 'Has problems'), ('VALID', 'Ready to load'), ('LOADING', 'Loading'), ('LOADED', 'Loaded'), ('FAILED', 'Failed')], max_length=10)),
+                ('status', models.CharField(choices=[('CHECKING', 'Being checked'), ('REJECTED', 'Has problems'), ('VALID', 'Ready to load'), ('LOADING', 'Loading'), ('LOADED', 'Loaded'), ('FAILED', 'Failed')], max_length=10)),
                 ('row_count', models.PositiveIntegerField(default=0)),
                 ('problems', models.JSONField(blank=True, default=list)),
                 ('likely_duplicates', models.PositiveIntegerField(default=0)),

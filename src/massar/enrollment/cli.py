@@ -1,0 +1,93 @@
+"""Command-line import and export of students (the operators' contract: keep these names)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.utils import translation
+
+from massar.core.commands import EXPORTS, IMPORTS, register
+from massar.core.context import change_source
+from massar.enrollment.exports import STUDENT_COLUMNS, student_export_rows
+from massar.enrollment.student_import import FileRejected, load_file, validate_file
+from massar.schools.selectors import current_year
+
+
+def _import_args(parser):
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    parser.add_argument(
+        "--accept-new-identities",
+        action="store_true",
+        help="after review: register rows that look like students already "
+        "in the registry as new identities",
+    )
+    parser.add_argument("--language", default="fr", choices=["fr", "ar", "en"])
+
+
+@register(IMPORTS, "students", "students (CSV UTF-8 or XLSX)", _import_args)
+def import_students(options, command) -> int:
+    path: Path = options["file"]
+    if not path.exists():
+        command.stderr.write(f"{path}: no such file")
+        return 2
+    year = current_year()
+    if year is None:
+        command.stderr.write("No current school year: open one first.")
+        return 2
+    change_source.set("command")
+    with translation.override(options["language"]):
+        check = validate_file(
+            path,
+            scope=None,
+            year=year,
+            accept_new_identities=options["accept_new_identities"],
+            progress=lambda n: command.stdout.write(f"checked {n} rows"),
+        )
+        if not check.ok:
+            for problem in check.problems:
+                command.stdout.write(problem.message())
+            command.stderr.write(f"{len(check.problems)} problem(s); nothing was written.")
+            return 1
+        command.stdout.write(
+            f"{check.rows} rows are valid ({check.likely_duplicates} accepted as new identities)."
+        )
+        if options["dry_run"]:
+            return 0
+        try:
+            result = load_file(
+                path,
+                scope=None,
+                year=year,
+                actor=None,
+                accept_new_identities=options["accept_new_identities"],
+                progress=lambda done, total: command.stdout.write(f"loaded {done}/{total}"),
+            )
+        except FileRejected as rejected:
+            command.stdout.write(rejected.problem.message())
+            command.stderr.write("The file changed or the registry did: nothing was written.")
+            return 1
+    command.stdout.write(
+        f"Imported {result.students} students and {result.guardians} "
+        f"guardians; first codes: {result.first_codes}"
+    )
+    return 0
+
+
+def _export_args(parser):
+    parser.add_argument("--school")
+    parser.add_argument("--out", required=True, type=Path)
+
+
+@register(EXPORTS, "students", "students with their current enrollment (CSV)", _export_args)
+def export_students(options, command) -> int:
+    count = 0
+    with options["out"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(STUDENT_COLUMNS)
+        for row in student_export_rows(None, school_code=options["school"]):
+            writer.writerow(row)
+            count += 1
+    command.stdout.write(f"{count} students written to {options['out']}")
+    return 0

@@ -1,0 +1,847 @@
+"""Bulk import of students (registry identities + guardians + enrollments) from CSV or XLSX.
+
+Two passes over the file, so a national file never sits in memory:
+1. `validate_file` reads every row, checks it, and returns the problems (row, column, code,
+   parameters: rendered in the reader's language) without writing anything;
+2. `load_file`, once the file is accepted, reads it again and writes everything in one
+   transaction: COPY on PostgreSQL (ids reserved from the sequences first, so links and
+   enrollments are written by COPY too), batched bulk inserts elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from massar.core.audit import audit_record
+from massar.core.scopes import Scope
+from massar.enrollment.models import Enrollment
+from massar.registry.identity import LIKELY_DUPLICATE, latin_key, latin_skeleton, match_score
+from massar.registry.models import Guardian, GuardianLink, Student
+from massar.registry.services import code_massar_allocate, code_massar_letter, identity_keys
+from massar.schools.models import Level, School, SchoolYear
+
+COLUMNS = [
+    "school_code",
+    "level",
+    "track",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "guardian_last_name",
+    "guardian_first_name",
+    "guardian_phone",
+    "guardian_relation",
+]
+REQUIRED = {
+    "school_code",
+    "level",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "sex",
+    "birth_date",
+    "guardian_last_name",
+    "guardian_first_name",
+    "guardian_relation",
+}
+MAX_LENGTH = {
+    "last_name_fr": 100,
+    "first_name_fr": 100,
+    "last_name_ar": 100,
+    "first_name_ar": 100,
+    "birth_place": 100,
+    "guardian_last_name": 100,
+    "guardian_first_name": 100,
+}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+RELATIONS = {
+    "FATHER": "FATHER",
+    "MOTHER": "MOTHER",
+    "TUTOR": "TUTOR",
+    "PERE": "FATHER",
+    "PÈRE": "FATHER",
+    "MERE": "MOTHER",
+    "MÈRE": "MOTHER",
+    "TUTEUR": "TUTOR",
+    "الأب": "FATHER",
+    "الأم": "MOTHER",
+    "الولي": "TUTOR",
+}
+PHONE = re.compile(r"^(?:\+212|00212|0)([5-7]\d{8})$")
+ARABIC = re.compile(r"^[\u0600-\u06ff\s'\-]+$")
+LATIN = re.compile(r"^[A-Za-zÀ-ÿ\s'\-\.]+$")
+OPERATORS = {"6": "", "7": "", "5": "fixe"}
+
+MESSAGES = {
+    "required": _("this field is required"),
+    "too_long": _("longer than %(max)d characters"),
+    "bad_date": _("“%(value)s” is not a date (write YYYY-MM-DD or DD/MM/YYYY)"),
+    "implausible_age": _(
+        "a student born on %(value)s would be %(age)d years old at the start of the school year"
+    ),
+    "unknown_school": _("no school has the code “%(value)s”"),
+    "school_out_of_scope": _("school %(value)s is not one of yours"),
+    "unknown_level": _("“%(value)s” is not a level code (1AP … 6AP, 1AC … 3AC, TC, 1BAC, 2BAC)"),
+    "level_not_taught": _("school %(school)s does not teach level %(value)s"),
+    "track_required": _("level %(level)s needs a track"),
+    "track_not_allowed": _("level %(level)s has no track"),
+    "unknown_track": _("“%(value)s” is not a track of level %(level)s"),
+    "bad_sex": _("write M or F, not “%(value)s”"),
+    "bad_phone": _("“%(value)s” is not a Moroccan phone number"),
+    "bad_relation": _("write FATHER, MOTHER or TUTOR, not “%(value)s”"),
+    "not_arabic": _("“%(value)s” is not written in Arabic script"),
+    "not_latin": _("“%(value)s” is not written in Latin script"),
+    "duplicate_in_file": _("the same student as row %(other)d"),
+    "likely_duplicate": _(
+        "likely already in the registry as %(code)s (%(name)s, born %(birth)s; score %(score)d)"
+    ),
+    "encoding": _("the file is not UTF-8 text: save it as “CSV UTF-8”"),
+    "not_xlsx": _("the file is not an Excel workbook (.xlsx)"),
+    "bad_extension": _("send a .csv or .xlsx file"),
+    "missing_columns": _("missing columns: %(columns)s"),
+    "unknown_columns": _("unknown columns: %(columns)s"),
+    "empty": _("the file has no data rows"),
+    "too_big": _("the file is larger than %(mb)d MB"),
+    "bad_csv": _("the file is not a readable CSV table"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # spreadsheet numbering: the header is row 1; 0 for the whole file
+    column: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def message(self) -> str:
+        reason = str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
+        if self.row == 0:
+            return reason
+        return _("row %(row)d, %(column)s: %(reason)s") % {
+            "row": self.row,
+            "column": self.column,
+            "reason": reason,
+        }
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "params": self.params}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Problem:
+        return cls(d["row"], d["column"], d["code"], d.get("params") or {})
+
+
+class FileRejected(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_rows(path: Path, name: str | None = None) -> Iterator[tuple[int, dict]]:
+    """(row number, row) for each data row of a CSV (UTF-8) or XLSX file; FileRejected when
+    the file itself is unusable (encoding, format, columns)."""
+    name = (name or path.name).lower()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise FileRejected(Problem(0, "", "too_big", {"mb": MAX_FILE_BYTES // 2**20}))
+    if name.endswith(".csv"):
+        return _read_csv(path)
+    if name.endswith(".xlsx"):
+        return _read_xlsx(path)
+    raise FileRejected(Problem(0, "", "bad_extension"))
+
+
+def _check_header(header: list[str]) -> list[str]:
+    header = [(h or "").strip().lower() for h in header]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if missing:
+        raise FileRejected(Problem(0, "", "missing_columns", {"columns": ", ".join(missing)}))
+    if unknown:
+        raise FileRejected(Problem(0, "", "unknown_columns", {"columns": ", ".join(unknown)}))
+    return header
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict]]:
+    with path.open("rb") as raw:
+        head = raw.read(65536)
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the buffer's end
+            raise FileRejected(Problem(0, "", "encoding")) from exc
+    if b"\x00" in head:
+        raise FileRejected(Problem(0, "", "bad_csv"))
+    return _csv_rows(path)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = _check_header(next(reader))
+            for n, values in enumerate(reader, start=2):
+                if not any(v.strip() for v in values):
+                    continue
+                yield n, dict(zip(header, (v.strip() for v in values), strict=False))
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise FileRejected(Problem(0, "", "encoding")) from exc
+        except csv.Error as exc:
+            raise FileRejected(Problem(0, "", "bad_csv")) from exc
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise FileRejected(Problem(0, "", "not_xlsx")) from exc
+    return _xlsx_rows(workbook)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(workbook) -> Iterator[tuple[int, dict]]:
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = _check_header([_cell_text(v) for v in next(rows)])
+    except StopIteration:
+        workbook.close()
+        return
+    for n, values in enumerate(rows, start=2):
+        texts = [_cell_text(v) for v in values]
+        if any(texts):
+            yield n, dict(zip(header, texts, strict=False))
+    workbook.close()
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+@dataclass
+class Reference:
+    """What rows are checked against, loaded once per file."""
+
+    year: SchoolYear
+    schools: dict[str, School]
+    levels: dict[str, Level]
+    tracks_by_level: dict[str, dict[str, int]]
+    allowed_school_ids: set[int] | None  # None: every school (the ministry, the command line)
+
+    @classmethod
+    def load(cls, scope: Scope | None, year: SchoolYear) -> Reference:
+        levels = {lv.code: lv for lv in Level.objects.prefetch_related("tracks")}
+        allowed = None
+        if scope is not None and not scope.nation:
+            allowed = set(School.objects.filter(scope.schools_q()).values_list("pk", flat=True))
+        return cls(
+            year=year,
+            schools={s.code: s for s in School.objects.select_related("directorate__academy")},
+            levels=levels,
+            tracks_by_level={
+                c: {t.code: t.pk for t in lv.tracks.all()} for c, lv in levels.items()
+            },
+            allowed_school_ids=allowed,
+        )
+
+
+CYCLE_FLAG = {"PRIMARY": "has_primary", "MIDDLE": "has_middle", "HIGH": "has_high"}
+
+
+def parse_date(text: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class CleanRow:
+    """A row once checked, with the values the loader writes."""
+
+    row: int
+    school: School
+    level_id: int
+    track_id: int | None
+    student: dict
+    guardian: dict
+
+
+def check_row(n: int, raw: dict, ref: Reference) -> tuple[CleanRow | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def bad(column, code, **params):
+        problems.append(Problem(n, column, code, params))
+
+    for column in REQUIRED:
+        if not raw.get(column):
+            bad(column, "required")
+    for column, limit in MAX_LENGTH.items():
+        if len(raw.get(column, "")) > limit:
+            bad(column, "too_long", max=limit)
+    for column in ("last_name_ar", "first_name_ar"):
+        if raw.get(column) and not ARABIC.match(raw[column]):
+            bad(column, "not_arabic", value=raw[column])
+    for column in ("last_name_fr", "first_name_fr", "guardian_last_name", "guardian_first_name"):
+        if raw.get(column) and not LATIN.match(raw[column]):
+            bad(column, "not_latin", value=raw[column])
+
+    school = ref.schools.get(raw.get("school_code", "").upper())
+    if raw.get("school_code") and school is None:
+        bad("school_code", "unknown_school", value=raw["school_code"])
+    elif (
+        school is not None
+        and ref.allowed_school_ids is not None
+        and school.pk not in ref.allowed_school_ids
+    ):
+        bad("school_code", "school_out_of_scope", value=school.code)
+
+    level = ref.levels.get(raw.get("level", "").upper())
+    track_id = None
+    if raw.get("level") and level is None:
+        bad("level", "unknown_level", value=raw["level"])
+    elif level is not None:
+        if school is not None and not getattr(school, CYCLE_FLAG[level.cycle]):
+            bad("level", "level_not_taught", value=level.code, school=school.code)
+        track = raw.get("track", "").upper()
+        if level.has_tracks and not track:
+            bad("track", "track_required", level=level.code)
+        elif track and not level.has_tracks:
+            bad("track", "track_not_allowed", level=level.code)
+        elif track:
+            track_id = ref.tracks_by_level[level.code].get(track)
+            if track_id is None:
+                bad("track", "unknown_track", value=raw["track"], level=level.code)
+
+    sex = raw.get("sex", "").upper()
+    if sex and sex not in ("M", "F"):
+        bad("sex", "bad_sex", value=raw["sex"])
+    birth = parse_date(raw.get("birth_date", "")) if raw.get("birth_date") else None
+    if raw.get("birth_date") and birth is None:
+        bad("birth_date", "bad_date", value=raw["birth_date"])
+    elif birth is not None:
+        age = ref.year.starts_on.year - birth.year
+        if not 3 <= age <= 25:
+            bad("birth_date", "implausible_age", value=raw["birth_date"], age=age)
+
+    phone = raw.get("guardian_phone", "").replace(" ", "").replace("-", "").replace(".", "")
+    match = PHONE.match(phone) if phone else None
+    if phone and match is None:
+        bad("guardian_phone", "bad_phone", value=raw["guardian_phone"])
+    relation = RELATIONS.get(raw.get("guardian_relation", "").upper()) or RELATIONS.get(
+        raw.get("guardian_relation", "")
+    )
+    if raw.get("guardian_relation") and relation is None:
+        bad("guardian_relation", "bad_relation", value=raw["guardian_relation"])
+
+    if problems:
+        return None, problems
+    student = {
+        "last_name_fr": raw["last_name_fr"],
+        "first_name_fr": raw["first_name_fr"],
+        "last_name_ar": raw["last_name_ar"],
+        "first_name_ar": raw["first_name_ar"],
+        "sex": sex,
+        "birth_date": birth,
+        "birth_place": raw.get("birth_place", ""),
+    }
+    guardian = {
+        "last_name_fr": raw["guardian_last_name"],
+        "first_name_fr": raw["guardian_first_name"],
+        "phone": f"0{match.group(1)}" if match else "",
+        "relation": relation,
+    }
+    return CleanRow(n, school, level.pk, track_id, student, guardian), problems
+
+
+def _file_key(student: dict) -> tuple:
+    return (
+        student["birth_date"],
+        latin_skeleton(student["first_name_fr"]),
+        latin_skeleton(student["last_name_fr"]),
+    )
+
+
+@dataclass
+class Validation:
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    likely_duplicates: int = 0
+    per_school: Counter = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+PROBLEM_LIMIT = 5000  # a file with more problems than this is reported in part
+
+
+def validate_file(
+    path: Path,
+    *,
+    name: str | None = None,
+    scope: Scope | None,
+    year: SchoolYear,
+    accept_new_identities: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Validation:
+    result = Validation()
+    try:
+        rows = read_rows(path, name)
+        ref = Reference.load(scope, year)
+        seen: dict[tuple, int] = {}
+        pending: list[CleanRow] = []
+        for n, raw in rows:
+            result.rows += 1
+            clean, problems = check_row(n, raw, ref)
+            if clean is not None:
+                key = _file_key(clean.student)
+                if key in seen:
+                    problems.append(
+                        Problem(n, "last_name_fr", "duplicate_in_file", {"other": seen[key]})
+                    )
+                else:
+                    seen[key] = n
+                    pending.append(clean)
+                    result.per_school[clean.school.code] += 1
+            if len(result.problems) < PROBLEM_LIMIT:
+                result.problems.extend(problems)
+            if len(pending) >= 5000:
+                _registry_duplicates(pending, result, accept_new_identities)
+                pending.clear()
+                if progress:
+                    progress(result.rows)
+        _registry_duplicates(pending, result, accept_new_identities)
+    except FileRejected as rejected:
+        result.problems = [rejected.problem]
+        return result
+    if result.rows == 0:
+        result.problems.append(Problem(0, "", "empty"))
+    result.problems.sort(
+        key=lambda p: (p.row, COLUMNS.index(p.column) if p.column in COLUMNS else 0)
+    )
+    return result
+
+
+def _registry_duplicates(rows: list[CleanRow], result: Validation, accept: bool) -> None:
+    """Students already in the registry, born the same day with the same first-name key in
+    either script (the blocking keys, indexed), scored against each row: one query per
+    chunk of rows."""
+    if not rows:
+        return
+    by_block: dict[tuple, list[CleanRow]] = defaultdict(list)
+    for r in rows:
+        keys = identity_keys(r.student)
+        by_block[(r.student["birth_date"], keys["dup_key_fr"])].append(r)
+        by_block[(r.student["birth_date"], "ar:" + keys["dup_key_ar"])].append(r)
+    fr = [(d, k) for d, k in by_block if not k.startswith("ar:")]
+    ar = [(d, k[3:]) for d, k in by_block if k.startswith("ar:")]
+    flagged: set[int] = set()
+    for column, pairs, prefix in (("dup_key_fr", fr, ""), ("dup_key_ar", ar, "ar:")):
+        for found in _students_in_blocks(column, pairs):
+            for r in by_block.get((found.birth_date, prefix + getattr(found, column)), []):
+                if r.row in flagged:
+                    continue
+                score = match_score(
+                    r.student,
+                    {
+                        f: getattr(found, f)
+                        for f in (
+                            "last_name_fr",
+                            "first_name_fr",
+                            "last_name_ar",
+                            "first_name_ar",
+                            "sex",
+                        )
+                    },
+                )
+                if score >= LIKELY_DUPLICATE:
+                    flagged.add(r.row)
+                    result.likely_duplicates += 1
+                    if not accept and len(result.problems) < PROBLEM_LIMIT:
+                        result.problems.append(
+                            Problem(
+                                r.row,
+                                "last_name_fr",
+                                "likely_duplicate",
+                                {
+                                    "code": found.code_massar,
+                                    "name": f"{found.last_name_fr} {found.first_name_fr}",
+                                    "birth": found.birth_date.isoformat(),
+                                    "score": score,
+                                },
+                            )
+                        )
+
+
+def _students_in_blocks(column: str, pairs: list[tuple[date, str]]) -> Iterator[Student]:
+    fields = (
+        "id",
+        "code_massar",
+        "birth_date",
+        "last_name_fr",
+        "first_name_fr",
+        "last_name_ar",
+        "first_name_ar",
+        "sex",
+        column,
+    )
+    for i in range(0, len(pairs), 500):
+        chunk = pairs[i : i + 500]
+        # (birth_date, key) IN (...) as a join on a VALUES list: one indexed probe per pair
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        cast = "CAST(v.column1 AS date)" if connection.vendor == "postgresql" else "v.column1"
+        sql = (
+            f"SELECT {', '.join('s.' + f for f in fields)} FROM registry_student s "
+            f"JOIN (VALUES {values}) v ON s.birth_date = {cast} AND s.{column} = v.column2"
+        )
+        params = [p for d, k in chunk for p in (d.isoformat(), k)]
+        yield from Student.objects.raw(sql, params)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    students: int
+    guardians: int
+    first_codes: dict[str, str]
+
+
+def load_file(
+    path: Path,
+    *,
+    name: str | None = None,
+    scope: Scope | None,
+    year: SchoolYear,
+    actor,
+    accept_new_identities: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
+    """Write an accepted file. Each row is checked again as it is read, and the registry
+    is searched again for likely duplicates (another import or registration may have added
+    one since validation); nothing is written unless every row is still clean."""
+    ref = Reference.load(scope, year)
+    rows: list[CleanRow] = []
+    check = Validation()
+    for n, raw in read_rows(path, name):
+        clean, problems = check_row(n, raw, ref)
+        if problems:
+            raise FileRejected(problems[0])
+        rows.append(clean)
+        check.per_school[clean.school.code] += 1
+    for i in range(0, len(rows), 5000):
+        _registry_duplicates(rows[i : i + 5000], check, accept_new_identities)
+        if check.problems:
+            raise FileRejected(check.problems[0])
+    total = len(rows)
+    with transaction.atomic():
+        codes = _allocate_codes(rows)
+        guardians, guardian_of = _guardians_for(rows)
+        writer = _CopyWriter() if connection.vendor == "postgresql" else _BulkWriter()
+        student_ids = writer.students(rows, codes, progress, total)
+        guardian_ids = writer.guardians(guardians)
+        writer.links(
+            [
+                (student_ids[i], guardian_ids[guardian_of[i]], r.guardian["relation"])
+                for i, r in enumerate(rows)
+            ]
+        )
+        writer.enrollments([(student_ids[i], r, year) for i, r in enumerate(rows)])
+        audit_record(
+            actor=actor,
+            action="student.import",
+            object_type="import",
+            object_id=path.name,
+            source="import",
+            after={
+                "students": total,
+                "guardians": len(guardians),
+                "schools": dict(check.per_school),
+                "accept_new_identities": accept_new_identities,
+            },
+        )
+    firsts = {}
+    for code in codes:
+        firsts.setdefault(code[0], code)
+    return LoadResult(total, len(guardians), firsts)
+
+
+def _allocate_codes(rows: list[CleanRow]) -> list[str]:
+    by_letter: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_letter[code_massar_letter(r.school.directorate.academy.code)].append(i)
+    codes = [""] * len(rows)
+    for letter, indexes in sorted(by_letter.items()):
+        for i, code in zip(
+            indexes, code_massar_allocate(letter=letter, count=len(indexes)), strict=True
+        ):
+            codes[i] = code
+    return codes
+
+
+def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
+    """One guardian per family in the file (same phone and names: brothers and sisters), and
+    the index of each row's guardian. Guardians already in the registry with the same phone
+    and names are reused (their id is carried in the dict)."""
+    guardians: list[dict] = []
+    index: dict[tuple, int] = {}
+    guardian_of = []
+    for r in rows:
+        g = r.guardian
+        key = (
+            (g["phone"], latin_key(g["last_name_fr"]), latin_key(g["first_name_fr"]))
+            if g["phone"]
+            else ("row", r.row)
+        )
+        if key not in index:
+            index[key] = len(guardians)
+            guardians.append(dict(g))
+        guardian_of.append(index[key])
+    phones = [g["phone"] for g in guardians if g["phone"]]
+    existing: dict[tuple, int] = {}
+    for i in range(0, len(phones), 1000):
+        for gid, phone, last, first in Guardian.objects.filter(
+            phone__in=phones[i : i + 1000]
+        ).values_list("id", "phone", "last_name_fr", "first_name_fr"):
+            existing[(phone, latin_key(last), latin_key(first))] = gid
+    for key, i in index.items():
+        if key in existing:
+            guardians[i]["id"] = existing[key]
+    return guardians, guardian_of
+
+
+def _student_values(r: CleanRow, code: str, now) -> dict:
+    return {
+        "code_massar": code,
+        **r.student,
+        **identity_keys(r.student),
+        "nationality": "MA",
+        "national_id": "",
+        "address": "",
+        "special_needs": False,
+        "photo": "",
+        "created_at": now,
+    }
+
+
+class _BulkWriter:
+    """SQLite and other engines: batched bulk inserts (ids come back from the insert)."""
+
+    def students(self, rows, codes, progress, total):
+        now, ids = timezone.now(), []
+        for i in range(0, len(rows), 2000):
+            batch = [
+                Student(**_student_values(r, codes[i + j], now))
+                for j, r in enumerate(rows[i : i + 2000])
+            ]
+            Student.objects.bulk_create(batch)
+            ids.extend(s.pk for s in batch)
+            if progress:
+                progress(min(i + 2000, total), total)
+        return ids
+
+    def guardians(self, guardians):
+        new = [
+            Guardian(**{k: v for k, v in g.items() if k not in ("relation", "id")})
+            for g in guardians
+            if "id" not in g
+        ]
+        Guardian.objects.bulk_create(new, batch_size=2000)
+        made = iter(new)
+        return [g["id"] if "id" in g else next(made).pk for g in guardians]
+
+    def links(self, links):
+        GuardianLink.objects.bulk_create(
+            [GuardianLink(student_id=s, guardian_id=g, relation=rel) for s, g, rel in links],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+
+    def enrollments(self, items):
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    student_id=sid,
+                    school_id=r.school.pk,
+                    year=year,
+                    level_id=r.level_id,
+                    track_id=r.track_id,
+                    enrolled_on=year.starts_on,
+                )
+                for sid, r, year in items
+            ],
+            batch_size=2000,
+        )
+
+
+class _CopyWriter:
+    """PostgreSQL: ids are reserved from each table's sequence, then rows go in by COPY."""
+
+    def _ids(self, table: str, n: int) -> list[int]:
+        if n == 0:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, %s)",
+                [n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def _copy(self, table: str, columns: list[str], rows) -> None:
+        with connection.cursor() as cursor:
+            with cursor.connection.cursor().copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def students(self, rows, codes, progress, total):
+        ids = self._ids("registry_student", len(rows))
+        now = timezone.now()
+        columns = ["id", *_student_values(rows[0], codes[0], now).keys()] if rows else []
+        step = max(1, total // 50)
+
+        def values():
+            for i, r in enumerate(rows):
+                yield [ids[i], *_student_values(r, codes[i], now).values()]
+                if progress and (i + 1) % step == 0:
+                    progress(i + 1, total)
+
+        self._copy("registry_student", columns, values())
+        return ids
+
+    def guardians(self, guardians):
+        new = [g for g in guardians if "id" not in g]
+        ids = iter(self._ids("registry_guardian", len(new)))
+        for g in new:
+            g["id"] = next(ids)
+        self._copy(
+            "registry_guardian",
+            [
+                "id",
+                "last_name_fr",
+                "first_name_fr",
+                "last_name_ar",
+                "first_name_ar",
+                "phone",
+                "phone_operator",
+                "email",
+                "national_id",
+            ],
+            (
+                [g["id"], g["last_name_fr"], g["first_name_fr"], "", "", g["phone"], "", "", ""]
+                for g in new
+            ),
+        )
+        return [g["id"] for g in guardians]
+
+    def links(self, links):
+        self._copy("registry_guardianlink", ["student_id", "guardian_id", "relation"], links)
+
+    def enrollments(self, items):
+        self._copy(
+            "enrollment_enrollment",
+            [
+                "student_id",
+                "school_id",
+                "year_id",
+                "level_id",
+                "track_id",
+                "status",
+                "enrolled_on",
+                "left_reason",
+                "decision",
+            ],
+            (
+                [
+                    sid,
+                    r.school.pk,
+                    year.pk,
+                    r.level_id,
+                    r.track_id,
+                    "ENROLLED",
+                    year.starts_on,
+                    "",
+                    "",
+                ]
+                for sid, r, year in items
+            ),
+        )
+
+
+def template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow(
+        [
+            "04012B",
+            "1AC",
+            "",
+            "El Idrissi",
+            "Salma",
+            "الإدريسي",
+            "سلمى",
+            "F",
+            "2014-03-21",
+            "Rabat",
+            "El Idrissi",
+            "Ahmed",
+            "0612345678",
+            "FATHER",
+        ]
+    )
+    return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "students"
+    for line in csv.reader(io.StringIO(template_csv())):
+        sheet.append(line)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
