@@ -30,3 +30,9 @@ def client():
     from django.test import Client
 
     return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    """Uploaded files of a test run go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"

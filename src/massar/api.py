@@ -12,7 +12,10 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from massar.core.api import router as core_router
 from massar.core.services import AccountError, api_token_user
+from massar.enrollment.api import router as enrollment_router
+from massar.enrollment.services import EnrollmentError
 from massar.registry.api import router as registry_router
+from massar.registry.services import RegistryError
 
 
 class TokenAuth(HttpBearer):
@@ -46,6 +49,16 @@ def _error(request, code: str, message: str, status: int, **extra):
 @api.exception_handler(AccountError)
 def on_account_error(request, exc: AccountError):
     return _error(request, exc.code, exc.message, exc.status)
+
+
+@api.exception_handler(RegistryError)
+def on_registry_error(request, exc: RegistryError):
+    return _error(request, exc.code, exc.message, 409 if exc.code == "likely_duplicate" else 400)
+
+
+@api.exception_handler(EnrollmentError)
+def on_enrollment_error(request, exc: EnrollmentError):
+    return _error(request, exc.code, exc.message, 409)
 
 
 @api.exception_handler(ValidationError)
@@ -83,3 +96,4 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
+api.add_router("/", enrollment_router)

@@ -5,6 +5,7 @@ A route that no app lists fails the matrix test."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -28,7 +29,7 @@ class Case:
     url: str
     expect: dict[str, int]  # role -> status; "*" for the others
     method: str = "get"
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[], dict] = field(default_factory=dict)  # callable: fresh files
     json: bool = False
 
     def status_for(self, role: str) -> int:

@@ -34,7 +34,8 @@ def test_access_matrix(personas):
                 if role != "anon":
                     client.force_login(personas[role])
                 kwargs = {"content_type": "application/json"} if case.json else {}
-                response = getattr(client, case.method)(case.url, case.data, **kwargs)
+                data = case.data() if callable(case.data) else case.data
+                response = getattr(client, case.method)(case.url, data, **kwargs)
                 wanted = case.status_for(role)
                 if response.status_code != wanted:
                     failures.append(

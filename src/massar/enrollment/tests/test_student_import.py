@@ -199,8 +199,9 @@ def test_command_line_exit_status_is_real(tmp_path):
 
     assert massar("migrate", "-v", "0").returncode == 0
     assert massar("demo").returncode == 0
-    bad = massar("import", "students", str(write(tmp_path, ["99999Z" + GOOD[0][6:]])),
-                 "--language", "en")
+    bad = massar(
+        "import", "students", str(write(tmp_path, ["99999Z" + GOOD[0][6:]])), "--language", "en"
+    )
     assert bad.returncode == 1 and "row 2, school_code" in bad.stdout
     good = massar("import", "students", str(write(tmp_path, GOOD, "good.csv")), "--dry-run")
     assert good.returncode == 0, good.stdout + good.stderr
