@@ -5,12 +5,19 @@ themselves; the relations named here belong to the enrollment app (below in the 
 by lookup path only.
 """
 
+import re
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from massar.core.scopes import Scope
+from massar.registry.identity import search_key, search_key_ar
 from massar.registry.models import Student
 from massar.schools.selectors import current_year
+
+CODE = re.compile(r"^[A-Z]\d{9}$")
+ARABIC_TEXT = re.compile(r"[\u0600-\u06ff]")
 
 
 def _student_scope_q(scope: Scope, year_id: int | None) -> Q:
@@ -48,25 +55,31 @@ def student_list(scope: Scope, *, year_id: int | None = None) -> QuerySet[Studen
 
 
 def student_search(scope: Scope, *, text: str = "", year_id: int | None = None):
-    """By Code Massar (exact), by name prefix in either script, or by birth date (YYYY-MM-DD)."""
+    """By Code Massar (exact), birth date (YYYY-MM-DD or DD/MM/YYYY), or name prefix in either
+    script ("bennani sa" finds Bennani Salma): the prefix runs on the normalised search
+    columns and their pattern index."""
     qs = student_list(scope, year_id=year_id)
     text = text.strip()
     if not text:
         return qs
-    if len(text) == 10 and text[0].isalpha() and text[1:].isdigit():
+    if CODE.match(text.upper()):
         return qs.filter(code_massar=text.upper())
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        return qs.filter(birth_date=text)
-    parts = text.split()
-    q = Q()
-    for part in parts:
-        q &= (
-            Q(last_name_fr__istartswith=part)
-            | Q(first_name_fr__istartswith=part)
-            | Q(last_name_ar__startswith=part)
-            | Q(first_name_ar__startswith=part)
-        )
-    return qs.filter(q)
+    birth = parse_birth_date(text)
+    if birth is not None:
+        return qs.filter(birth_date=birth)
+    if ARABIC_TEXT.search(text):
+        return qs.filter(search_ar__startswith=search_key_ar(text))
+    key = search_key(text)
+    return qs.filter(search_fr__startswith=key) if key else qs.none()
+
+
+def parse_birth_date(text: str):
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    return None
 
 
 def student_get(scope: Scope, student_id: int, *, year_id: int | None = None) -> Student:

@@ -14,7 +14,7 @@ FILE_ROLES = (*SEARCH_ROLES, "GUARDIAN", "STUDENT")
 @role_required(*SEARCH_ROLES)
 def student_search(request, scope):
     text = request.GET.get("q", "")
-    qs = selectors.student_search(scope, text=text).order_by("last_name_fr", "first_name_fr", "pk")
+    qs = selectors.student_search(scope, text=text).order_by("search_fr", "pk")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "registry/student_search.html", {"page": page, "q": text})
 
