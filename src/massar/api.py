@@ -16,6 +16,8 @@ from massar.enrollment.api import router as enrollment_router
 from massar.enrollment.services import EnrollmentError
 from massar.registry.api import router as registry_router
 from massar.registry.services import RegistryError
+from massar.schools.api import router as schools_router
+from massar.staff.api import router as staff_router
 
 
 class TokenAuth(HttpBearer):
@@ -97,3 +99,5 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/", enrollment_router)
+api.add_router("/schools/", schools_router)
+api.add_router("/staff/", staff_router)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
     path("api/docs", partial(openapi_view, api=api), name="api-docs"),
+    path("", include("massar.schools.urls")),
+    path("", include("massar.staff.urls")),
     path("", include("massar.enrollment.urls")),
     path("", include("massar.registry.urls")),
     path("", include("massar.core.urls")),
