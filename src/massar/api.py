@@ -17,6 +17,7 @@ from massar.enrollment.services import EnrollmentError
 from massar.registry.api import router as registry_router
 from massar.registry.services import RegistryError
 from massar.schools.api import router as schools_router
+from massar.schools.services import SchoolsError
 from massar.staff.api import router as staff_router
 
 
@@ -61,6 +62,11 @@ def on_registry_error(request, exc: RegistryError):
 @api.exception_handler(EnrollmentError)
 def on_enrollment_error(request, exc: EnrollmentError):
     return _error(request, exc.code, exc.message, 409)
+
+
+@api.exception_handler(SchoolsError)
+def on_schools_error(request, exc: SchoolsError):
+    return _error(request, exc.code, exc.message, 400)
 
 
 @api.exception_handler(ValidationError)

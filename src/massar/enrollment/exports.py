@@ -3,12 +3,11 @@ in memory)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import OuterRef, Subquery
 
+from massar.core.exports import csv_stream, xlsx_bytes  # noqa: F401  (re-exported)
 from massar.core.scopes import Scope
 from massar.enrollment.models import Enrollment
 from massar.registry.selectors import student_list
@@ -70,28 +69,3 @@ def student_list_all():
     from massar.registry.models import Student
 
     return Student.objects.all()
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_stream(columns: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(columns)  # BOM: Excel opens UTF-8 Arabic correctly
-    for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
-
-
-def xlsx_bytes(columns: list[str], rows: Iterable[list], title: str = "export") -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(columns)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -1,0 +1,33 @@
+"""CSV and XLSX writers shared by every export (streamed: a national list never sits in
+memory as text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_stream(columns: list[str], rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(columns)  # BOM: Excel opens UTF-8 Arabic correctly
+    for row in rows:
+        yield writer.writerow(["" if v is None else v for v in row])
+
+
+def xlsx_bytes(columns: list[str], rows: Iterable[list], title: str = "export") -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(columns)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
