@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from massar.core.scopes import scope_for
@@ -68,7 +68,7 @@ def import_upload(request, file: UploadedFile = File(...)):  # noqa: B008 (ninja
         upload=file,
         school_id=schools[0].pk if len(schools) == 1 else None,
     )
-    return 201, _batch_out(batch)
+    return Status(201, _batch_out(batch))
 
 
 @router.get("/imports/{batch_id}", response=BatchOut)
@@ -178,7 +178,7 @@ def student_register(request, payload: RegistrationIn):
             level=level,
             track=track,
         )
-        return 201, {"id": student.pk, "code_massar": student.code_massar, "linked": True}
+        return Status(201, {"id": student.pk, "code_massar": student.code_massar, "linked": True})
     try:
         student = services.student_register_and_enroll(
             actor=request.user,
@@ -192,19 +192,22 @@ def student_register(request, payload: RegistrationIn):
             seen_candidates=payload.seen_candidates,
         )
     except RegistryError as err:
-        return 409, {
-            "code": err.code,
-            "message": err.message,
-            "candidates": [
-                {
-                    "id": c.student.pk,
-                    "code_massar": c.student.code_massar,
-                    "last_name_fr": c.student.last_name_fr,
-                    "first_name_fr": c.student.first_name_fr,
-                    "birth_date": c.student.birth_date,
-                    "score": c.score,
-                }
-                for c in student_duplicate_candidates(data)
-            ],
-        }
-    return 201, {"id": student.pk, "code_massar": student.code_massar, "linked": False}
+        return Status(
+            409,
+            {
+                "code": err.code,
+                "message": err.message,
+                "candidates": [
+                    {
+                        "id": c.student.pk,
+                        "code_massar": c.student.code_massar,
+                        "last_name_fr": c.student.last_name_fr,
+                        "first_name_fr": c.student.first_name_fr,
+                        "birth_date": c.student.birth_date,
+                        "score": c.score,
+                    }
+                    for c in student_duplicate_candidates(data)
+                ],
+            },
+        )
+    return Status(201, {"id": student.pk, "code_massar": student.code_massar, "linked": False})

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from massar.core.scopes import scope_for
@@ -177,7 +177,7 @@ def curriculum_add(request, payload: CurriculumAddIn):
         coefficient=payload.coefficient,
         weekly_hours=payload.weekly_hours,
     )
-    return 201, _entry(entry)
+    return Status(201, _entry(entry))
 
 
 class YearIn(Schema):
@@ -204,6 +204,9 @@ def year_list(request):
 
 @router.post("/years/all", response={201: YearOut})
 def year_open(request, payload: YearIn):
-    return 201, services.school_year_open(
-        scope=scope_for(request.user), actor=request.user, **payload.dict()
+    return Status(
+        201,
+        services.school_year_open(
+            scope=scope_for(request.user), actor=request.user, **payload.dict()
+        ),
     )
