@@ -10,7 +10,7 @@ from django.utils import translation
 from massar.core.commands import EXPORTS, IMPORTS, register
 from massar.core.context import change_source
 from massar.enrollment.exports import STUDENT_COLUMNS, student_export_rows
-from massar.enrollment.student_import import FileRejected, load_file, validate_file
+from massar.enrollment.student_import import import_file, validate_file
 from massar.schools.selectors import current_year
 
 
@@ -38,13 +38,24 @@ def import_students(options, command) -> int:
         return 2
     change_source.set("command")
     with translation.override(options["language"]):
-        check = validate_file(
-            path,
-            scope=None,
-            year=year,
-            accept_new_identities=options["accept_new_identities"],
-            progress=lambda n: command.stdout.write(f"checked {n} rows"),
-        )
+        if options["dry_run"]:
+            check = validate_file(
+                path,
+                scope=None,
+                year=year,
+                accept_new_identities=options["accept_new_identities"],
+                progress=lambda n: command.stdout.write(f"checked {n} rows"),
+            )
+            result = None
+        else:
+            check, result = import_file(
+                path,
+                scope=None,
+                year=year,
+                actor=None,
+                accept_new_identities=options["accept_new_identities"],
+                progress=lambda done, total: command.stdout.write(f"loaded {done}/{total}"),
+            )
         if not check.ok:
             for problem in check.problems:
                 command.stdout.write(problem.message())
@@ -53,21 +64,8 @@ def import_students(options, command) -> int:
         command.stdout.write(
             f"{check.rows} rows are valid ({check.likely_duplicates} accepted as new identities)."
         )
-        if options["dry_run"]:
+        if result is None:
             return 0
-        try:
-            result = load_file(
-                path,
-                scope=None,
-                year=year,
-                actor=None,
-                accept_new_identities=options["accept_new_identities"],
-                progress=lambda done, total: command.stdout.write(f"loaded {done}/{total}"),
-            )
-        except FileRejected as rejected:
-            command.stdout.write(rejected.problem.message())
-            command.stderr.write("The file changed or the registry did: nothing was written.")
-            return 1
     command.stdout.write(
         f"Imported {result.students} students and {result.guardians} "
         f"guardians; first codes: {result.first_codes}"
