@@ -6,6 +6,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from massar.core.scopes import scope_for
 from massar.registry import selectors
+from massar.registry.services import student_file_read
 
 router = Router(tags=["registry"])
 LIST_ROLES = {"MINISTRY", "ACADEMY", "DIRECTORATE", "DIRECTOR", "STAFF", "TEACHER"}
@@ -56,6 +57,7 @@ def student_search(request, q: str = ""):
 @router.get("/students/{student_id}", response=StudentFileOut)
 def student_file(request, student_id: int):
     data = selectors.student_file(scope_for(request.user), student_id)
+    student_file_read(actor=request.user, student=data["student"])
     return {
         "student": data["student"],
         "guardians": [

@@ -91,7 +91,8 @@ def student_get(scope: Scope, student_id: int, *, year_id: int | None = None) ->
 
 
 def student_file(scope: Scope, student_id: int) -> dict:
-    """Identity, guardians and schooling history of one student in scope (3 queries)."""
+    """Identity, guardians, schooling and status history of one student in scope (a fixed
+    number of queries)."""
     student = student_get(scope, student_id)
     guardians = list(student.guardian_links.select_related("guardian"))
     history = list(
@@ -99,7 +100,13 @@ def student_file(scope: Scope, student_id: int) -> dict:
             "school", "year", "level", "track", "school_class"
         ).order_by("-year__starts_on")
     )
-    return {"student": student, "guardian_links": guardians, "history": history}
+    statuses = list(student.status_history.all()[:20])
+    return {
+        "student": student,
+        "guardian_links": guardians,
+        "history": history,
+        "statuses": statuses,
+    }
 
 
 def student_account_school_ids(student: Student) -> set[int]:

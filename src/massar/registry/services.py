@@ -260,3 +260,13 @@ def student_password_issue(*, scope: Scope, actor, student: Student) -> str:
     if student.user is None:
         raise AccountError("no_account", _("This student has no account yet."))
     return password_issue(actor=actor, user=student.user)
+
+
+def student_file_read(*, actor, student: Student) -> None:
+    """Reads of a student's full record are logged (who read whose file, when, from where),
+    except a student's or guardian's own reads."""
+    if getattr(student, "user_id", None) == getattr(actor, "pk", None):
+        return
+    audit_record(
+        actor=actor, action="student.file_read", object_type="student", object_id=student.pk
+    )

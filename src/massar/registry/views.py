@@ -22,6 +22,7 @@ def student_search(request, scope):
 @role_required(*FILE_ROLES)
 def student_detail(request, student_id: int, scope):
     context = selectors.student_file(scope, student_id)
+    services.student_file_read(actor=request.user, student=context["student"])
     context["can_issue_password"] = bool(
         scope.school_ids & {e.school_id for e in context["history"] if e.status == "ENROLLED"}
     )

@@ -37,3 +37,21 @@ def test_search_page_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         page = client.get("/students/", {"q": "a"})
     assert page.status_code == 200
+
+
+def test_reading_a_full_record_is_logged_and_costs_constant_queries(
+    client, personas, django_assert_max_num_queries
+):
+    from massar.core.models import AuditEntry
+
+    student = personas["untaught_student"]
+    client.force_login(personas["director"])
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/students/{student.pk}/").status_code == 200
+    entry = AuditEntry.objects.get(action="student.file_read", object_id=str(student.pk))
+    assert entry.actor == personas["director"]
+    client.get(f"/api/v1/registry/students/{student.pk}")
+    assert (
+        AuditEntry.objects.filter(action="student.file_read", object_id=str(student.pk)).count()
+        == 2
+    )
