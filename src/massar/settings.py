@@ -106,7 +106,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     # A file, not shared-cache memory: concurrent sessions then wait on the busy timeout as
     # they do on the embedded database, instead of failing with "table is locked".
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-massar.sqlite3")}
+    # One file per test run (pid): runs side by side must not share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-massar-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
