@@ -18,8 +18,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def personas(db):
+    from massar.demo.builder import build_demo
     from massar.demo.personas import demo_personas
 
+    build_demo()  # a transactional test before this one may have flushed the database
     return demo_personas()
 
 
