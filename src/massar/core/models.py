@@ -37,6 +37,11 @@ class User(AbstractUser):
     totp_last_counter = models.BigIntegerField(default=0)
 
     def display_name(self) -> str:
+        """The name in the script of the page's language (Arabic names on Arabic pages)."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "")[:2] == "ar" and (self.first_name_ar or self.last_name_ar):
+            return f"{self.first_name_ar} {self.last_name_ar}".strip()
         return self.get_full_name() or self.username
 
 

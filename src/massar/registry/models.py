@@ -127,9 +127,16 @@ class GuardianLink(models.Model):
 
 
 class StudentStatusChange(models.Model):
+    class Status(models.TextChoices):
+        REGISTERED = "REGISTERED", _("Registered in the national registry")
+        ENROLLED = "ENROLLED", _("Enrolled")
+        TRANSFERRED = "TRANSFERRED", _("Transferred")
+        LEFT = "LEFT", _("Left school")
+        EXCLUDED = "EXCLUDED", _("Excluded")
+
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="status_history")
     at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=30)
+    status = models.CharField(max_length=30, choices=Status.choices)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

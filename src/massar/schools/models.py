@@ -75,7 +75,9 @@ class SchoolYear(models.Model):
 
 class Semester(models.Model):
     year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="semesters")
-    number = models.PositiveSmallIntegerField(_("semester"), choices=[(1, "S1"), (2, "S2")])
+    number = models.PositiveSmallIntegerField(
+        _("semester"), choices=[(1, _("first semester")), (2, _("second semester"))]
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
 
