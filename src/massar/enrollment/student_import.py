@@ -811,15 +811,15 @@ class _CopyWriter:
         ids = self._ids("registry_student", len(rows))
         now = timezone.now()
         columns = ["id", *_student_values(rows[0], codes[0], now).keys()] if rows else []
-        step = max(1, total // 50)
-
-        def values():
-            for i, r in enumerate(rows):
-                yield [ids[i], *_student_values(r, codes[i], now).values()]
-                if progress and (i + 1) % step == 0:
-                    progress(i + 1, total)
-
-        self._copy("registry_student", columns, values())
+        # One COPY per chunk, progress reported between chunks: the connection cannot run
+        # the progress UPDATE while a COPY is open on it.
+        step = max(10_000, total // 20)
+        for start in range(0, len(rows), step):
+            self._copy("registry_student", columns, (
+                [ids[i], *_student_values(rows[i], codes[i], now).values()]
+                for i in range(start, min(start + step, len(rows)))))
+            if progress:
+                progress(min(start + step, total), total)
         return ids
 
     def guardians(self, guardians):
