@@ -13,7 +13,9 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from massar.core.api import router as core_router
 from massar.core.services import AccountError, api_token_user
 from massar.enrollment.api import router as enrollment_router
+from massar.enrollment.formation_api import router as formation_router
 from massar.enrollment.services import EnrollmentError
+from massar.enrollment.transfer_api import router as transfer_router
 from massar.registry.api import router as registry_router
 from massar.registry.services import RegistryError
 from massar.schools.api import router as schools_router
@@ -105,5 +107,7 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/", enrollment_router)
+api.add_router("/formation/", formation_router)
+api.add_router("/transfers/", transfer_router)
 api.add_router("/schools/", schools_router)
 api.add_router("/staff/", staff_router)

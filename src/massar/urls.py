@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("massar.schools.urls")),
     path("", include("massar.staff.urls")),
     path("", include("massar.enrollment.urls")),
+    path("", include("massar.enrollment.formation_urls")),
+    path("", include("massar.enrollment.transfer_urls")),
     path("", include("massar.registry.urls")),
     path("", include("massar.core.urls")),
 ]
