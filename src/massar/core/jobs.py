@@ -41,9 +41,12 @@ def job_handler(kind: str):
 class Progress:
     """Writes done/total to the job row, at most every `every` steps to spare the database."""
 
-    def __init__(self, job: Job, every: int = 1):
+    def __init__(
+        self, job: Job, every: int = 1, listener: Callable[[int, int], None] | None = None
+    ):
         self.job = job
         self.every = every
+        self.listener = listener  # e.g. a command printing progress as it goes
 
     def total(self, total: int) -> None:
         self.job.total = total
@@ -54,6 +57,8 @@ class Progress:
         self.job.done = done
         if done - last >= self.every or done >= self.job.total:
             Job.objects.filter(pk=self.job.pk).update(done=done)
+            if self.listener:
+                self.listener(done, self.job.total)
 
 
 def job_start(
@@ -87,12 +92,12 @@ def _run_in_thread(job_id: int) -> None:
     threading.Thread(target=target, name=f"massar-job-{job_id}", daemon=True).start()
 
 
-def job_run(job_id: int) -> Job:
+def job_run(job_id: int, listener: Callable[[int, int], None] | None = None) -> Job:
     job = Job.objects.get(pk=job_id)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     job.status = Job.Status.RUNNING
     try:
-        result = HANDLERS[job.kind](job, Progress(job, every=max(1, job.total // 100 or 1)))
+        result = HANDLERS[job.kind](job, Progress(job, every=1, listener=listener))
     except JobFailed as failure:
         _finish(job, Job.Status.FAILED, errors=failure.errors)
     except Exception:

@@ -51,7 +51,7 @@ def student_search(request, q: str = ""):
     scope = scope_for(request.user)
     if not scope.roles & LIST_ROLES:
         raise PermissionDenied
-    return selectors.student_search(scope, text=q).order_by("search_fr", "pk")
+    return selectors.student_search_ordered(scope, text=q)
 
 
 @router.get("/students/{student_id}", response=StudentFileOut)

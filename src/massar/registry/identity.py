@@ -16,9 +16,11 @@ from functools import lru_cache
 
 # Latin transliteration of Arabic names: rewrite rules applied in order, on lowercase ASCII.
 _LATIN_RULES = [
-    (r"\b(el|al|ell|all)[ -]?", ""),  # article: El Idrissi = Al-Idrissi = Idrissi
-    (r"\b(ben|bin|ibn|bn)[ -]?", "ben"),
-    (r"\b(ait|aith)[ -]?", "ait"),
+    # articles and particles only as separate words ("Ali", "Elias", "Alami" keep their
+    # letters): El Idrissi = Al-Idrissi = Idrissi, Ben Ali = Benali, Aït Ali = Aitali
+    (r"\b(el|al|ell|all)[ -]", ""),
+    (r"\b(ben|bin|ibn|bn)[ -]", "ben"),
+    (r"\b(ait|aith)[ -]", "ait"),
     (r"\b(abd|abdel|abdal|abdul|abdoul)[ -]?", "abd"),
     (r"ou", "u"),  # Ouazzani / Wazzani / Uazzani
     (r"w", "u"),

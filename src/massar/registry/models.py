@@ -60,13 +60,9 @@ class Student(models.Model):
     class Meta:
         ordering = ["last_name_fr", "first_name_fr"]
         indexes = [
-            # pattern ops: LIKE 'prefix%' uses the index on PostgreSQL whatever the collation
-            models.Index(
-                fields=["search_fr"], name="student_search_fr", opclasses=["varchar_pattern_ops"]
-            ),
-            models.Index(
-                fields=["search_ar"], name="student_search_ar", opclasses=["varchar_pattern_ops"]
-            ),
+            # The prefix-search indexes, on (search_fr COLLATE "C", id) and the same for
+            # search_ar, come with migration 0003: in byte order one index serves both
+            # LIKE 'prefix%' and the page's ORDER BY on PostgreSQL.
             models.Index(fields=["birth_date", "dup_key_fr"], name="student_dup_fr"),
             models.Index(fields=["birth_date", "dup_key_ar"], name="student_dup_ar"),
         ]

@@ -1,9 +1,9 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from massar.core.access import role_required
+from massar.core.paging import CappedPaginator
 from massar.core.services import AccountError
 from massar.registry import selectors, services
 
@@ -14,8 +14,8 @@ FILE_ROLES = (*SEARCH_ROLES, "GUARDIAN", "STUDENT")
 @role_required(*SEARCH_ROLES)
 def student_search(request, scope):
     text = request.GET.get("q", "")
-    qs = selectors.student_search(scope, text=text).order_by("search_fr", "pk")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    qs = selectors.student_search_ordered(scope, text=text)
+    page = CappedPaginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "registry/student_search.html", {"page": page, "q": text})
 
 
