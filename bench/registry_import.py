@@ -185,12 +185,13 @@ def import_seconds(path: Path) -> tuple[float, float, int]:
         sys.exit(f"the benchmark file has problems: {check.problems[:3]}")
     with transaction.atomic():
         started = time.perf_counter()
-        check, _ = import_file(path, scope=None, year=year, actor=None,
-                               accept_new_identities=True)
+        check, _ = import_file(path, scope=None, year=year, actor=None, accept_new_identities=True)
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
-    print(f"likely duplicates of registry students found and scored: {check.likely_duplicates}"
-          " (registered as new, as with --accept-new-identities; the search is done either way)")
+    print(
+        f"likely duplicates of registry students found and scored: {check.likely_duplicates}"
+        " (registered as new, as with --accept-new-identities; the search is done either way)"
+    )
     return seconds, validated, check.rows
 
 
