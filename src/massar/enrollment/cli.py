@@ -89,3 +89,46 @@ def export_students(options, command) -> int:
             count += 1
     command.stdout.write(f"{count} students written to {options['out']}")
     return 0
+
+
+ENROLLMENT_COLUMNS = ["code_massar", "school_code", "level", "track", "class", "status"]
+
+
+def _enrollment_export_args(parser):
+    parser.add_argument("--year", required=True)
+    parser.add_argument("--school")
+    parser.add_argument("--out", required=True, type=Path)
+
+
+@register(EXPORTS, "enrollments", "enrollments of a school year (CSV)", _enrollment_export_args)
+def export_enrollments(options, command) -> int:
+    from massar.enrollment.models import Enrollment
+    from massar.schools.models import SchoolYear
+
+    year = SchoolYear.objects.filter(code=options["year"]).first()
+    if year is None:
+        command.stderr.write(f"No school year {options['year']}.")
+        return 2
+    qs = Enrollment.objects.filter(year=year)
+    if options["school"]:
+        qs = qs.filter(school__code=options["school"])
+    count = 0
+    with options["out"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(ENROLLMENT_COLUMNS)
+        for row in (
+            qs.order_by("school__code", "student__code_massar")
+            .values_list(
+                "student__code_massar",
+                "school__code",
+                "level__code",
+                "track__code",
+                "school_class__name",
+                "status",
+            )
+            .iterator(chunk_size=5000)
+        ):
+            writer.writerow(["" if v is None else v for v in row])
+            count += 1
+    command.stdout.write(f"{count} enrollments written to {options['out']}")
+    return 0

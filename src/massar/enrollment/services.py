@@ -202,3 +202,139 @@ def student_register_and_enroll(
         actor=actor, scope=scope, student=student, school=school, level=level, track=track
     )
     return student
+
+
+def _director_of(scope: Scope, enrollment) -> None:
+    if not scope.manages_school(enrollment.school_id):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def enrollment_set_decision(
+    *,
+    actor,
+    scope: Scope,
+    enrollment,
+    decision: str,
+    decision_track=None,
+    annual_average=None,
+    reason: str = "",
+):
+    """The end-of-year decision, set by the director until the evaluation computes it. On a
+    closed year it is a correction: a reason is required, and it is audited as such."""
+    from massar.enrollment.models import Decision, Enrollment
+
+    _director_of(scope, enrollment)
+    enrollment = Enrollment.objects.select_for_update().select_related("year").get(pk=enrollment.pk)
+    if decision not in Decision.values:
+        raise EnrollmentError("decision", _("Unknown decision."))
+    if enrollment.year.is_closed and not reason.strip():
+        raise EnrollmentError(
+            "closed_year",
+            _("School year %(year)s is closed: a correction needs a reason.")
+            % {"year": enrollment.year.code},
+        )
+    before = {
+        "decision": enrollment.decision,
+        "track": enrollment.decision_track_id,
+        "average": str(enrollment.annual_average) if enrollment.annual_average else None,
+    }
+    enrollment.decision = decision
+    enrollment.decision_track = decision_track
+    if annual_average is not None:
+        enrollment.annual_average = annual_average
+    enrollment.save(update_fields=["decision", "decision_track", "annual_average"])
+    audit_record(
+        actor=actor,
+        school_id=enrollment.school_id,
+        object_type="enrollment",
+        object_id=enrollment.pk,
+        before=before,
+        action="enrollment.correct_decision"
+        if enrollment.year.is_closed
+        else "enrollment.decision",
+        after={
+            "decision": decision,
+            "track": decision_track.pk if decision_track else None,
+            "average": str(annual_average) if annual_average is not None else None,
+            "reason": reason,
+        },
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_end(*, actor, scope: Scope, enrollment, status: str, reason: str, on=None):
+    """A student leaves the school (dropout, deceased, abroad…) or is excluded."""
+    from massar.enrollment.models import Enrollment, LeftReason
+    from massar.registry.models import StudentStatusChange
+
+    _director_of(scope, enrollment)
+    enrollment = Enrollment.objects.select_for_update().select_related("year").get(pk=enrollment.pk)
+    if enrollment.year.is_closed:
+        raise EnrollmentError(
+            "closed_year", _("School year %(year)s is closed.") % {"year": enrollment.year.code}
+        )
+    if enrollment.status != Enrollment.Status.ENROLLED:
+        raise EnrollmentError("not_enrolled", _("This student is no longer enrolled here."))
+    if status not in (Enrollment.Status.LEFT, Enrollment.Status.EXCLUDED):
+        raise EnrollmentError("status", _("A student leaves or is excluded."))
+    if status == Enrollment.Status.LEFT and reason not in LeftReason.values:
+        raise EnrollmentError("reason", _("Give the reason for leaving."))
+    enrollment.status = status
+    enrollment.left_reason = reason if status == Enrollment.Status.LEFT else ""
+    enrollment.left_on = on or timezone_today()
+    enrollment.save(update_fields=["status", "left_reason", "left_on"])
+    StudentStatusChange.objects.create(student_id=enrollment.student_id, status=status, note=reason)
+    audit_record(
+        actor=actor,
+        action="enrollment.end",
+        object_type="enrollment",
+        object_id=enrollment.pk,
+        school_id=enrollment.school_id,
+        after={"status": status, "reason": reason, "on": enrollment.left_on.isoformat()},
+    )
+    return enrollment
+
+
+def reenrollment_review(*, scope: Scope, school, to_year):
+    from massar.enrollment.rentree import LevelMap, previous_year, reenroll_school
+
+    if not scope.administers_school(school.pk):
+        raise PermissionDenied
+    return reenroll_school(
+        school_id=school.pk,
+        from_year=previous_year(to_year),
+        to_year=to_year,
+        levels=LevelMap.load(),
+        apply=False,
+    )
+
+
+def reenrollment_confirm(*, actor, scope: Scope, school, to_year):
+    """The director confirms the re-enrollment of the school reviewed on the page; students
+    are then distributed into the new year's classes for review."""
+    from massar.enrollment.rentree import (
+        LevelMap,
+        distribute_school,
+        previous_year,
+        reenroll_school,
+    )
+
+    if not scope.manages_school(school.pk):
+        raise PermissionDenied
+    if to_year.is_closed:
+        raise EnrollmentError(
+            "closed_year", _("School year %(year)s is closed.") % {"year": to_year.code}
+        )
+    report = reenroll_school(
+        school_id=school.pk,
+        from_year=previous_year(to_year),
+        to_year=to_year,
+        levels=LevelMap.load(),
+        apply=True,
+        actor=actor,
+    )
+    with transaction.atomic():
+        distribute_school(school_id=school.pk, to_year=to_year, actor=actor)
+    return report
