@@ -14,6 +14,7 @@ from massar.core.api import router as core_router
 from massar.core.services import AccountError, api_token_user
 from massar.enrollment.api import router as enrollment_router
 from massar.enrollment.formation_api import router as formation_router
+from massar.enrollment.rentree import RentreeError
 from massar.enrollment.services import EnrollmentError
 from massar.enrollment.transfer_api import router as transfer_router
 from massar.registry.api import router as registry_router
@@ -69,6 +70,11 @@ def on_enrollment_error(request, exc: EnrollmentError):
 @api.exception_handler(SchoolsError)
 def on_schools_error(request, exc: SchoolsError):
     return _error(request, exc.code, exc.message, 400)
+
+
+@api.exception_handler(RentreeError)
+def on_rentree_error(request, exc: RentreeError):
+    return _error(request, exc.code, exc.message, 409)
 
 
 @api.exception_handler(ValidationError)

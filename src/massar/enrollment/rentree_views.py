@@ -112,7 +112,7 @@ def rentree_confirm(request, scope):
         report = services.reenrollment_confirm(
             actor=request.user, scope=scope, school=school, to_year=to_year
         )
-    except services.EnrollmentError as err:
+    except (services.EnrollmentError, RentreeError) as err:
         messages.error(request, err.message)
     else:
         messages.success(

@@ -127,3 +127,127 @@ ROWS = {
         )
     ],
 }
+
+
+# --- rentrée: re-enrollment, a student's enrollment, teaching assignments -----------------------
+
+
+def _rentree_rows():
+    from massar.enrollment.models import Enrollment, TeachingAssignment
+    from massar.schools.models import School
+
+    def own():
+        return Enrollment.objects.filter(school__code="04012B").order_by("pk").first()
+
+    def other():
+        return Enrollment.objects.filter(school__code="04021C").order_by("pk").first()
+
+    def college():
+        return School.objects.get(code="04012B")
+
+    desk = {"director": 200, "staff": 200}
+    oversight = {"ministry": 200, "academy": 200, "directorate": 200}
+    return {
+        "rentree/": lambda p: [Case("/rentree/", expect(403, anon=302, **desk, **oversight))],
+        "rentree/confirm/": lambda p: [
+            Case("/rentree/confirm/", expect(403, anon=302, director=302), method="post")
+        ],
+        "enrollments/<int:enrollment_id>/": lambda p: [
+            Case(f"/enrollments/{own().pk}/", expect(403, anon=302, **desk)),
+            Case(f"/enrollments/{other().pk}/", expect(403, anon=302, director=404, staff=404)),
+        ],
+        "enrollments/<int:enrollment_id>/decision/": lambda p: [
+            Case(
+                f"/enrollments/{other().pk}/decision/",
+                expect(403, anon=302, director=404),
+                method="post",
+                data={"decision": "PROMOTED"},
+            ),
+            Case(
+                f"/enrollments/{own().pk}/decision/",
+                expect(403, anon=302, director=302),
+                method="post",
+                data={"decision": "PROMOTED"},
+            ),
+        ],
+        "enrollments/<int:enrollment_id>/end/": lambda p: [
+            Case(
+                f"/enrollments/{other().pk}/end/",
+                expect(403, anon=302, director=404),
+                method="post",
+                data={"status": "LEFT", "reason": "ABROAD"},
+            )
+        ],
+        "assignments/": lambda p: [
+            Case(
+                "/assignments/",
+                expect(403, anon=302, **desk, ministry=404, academy=404, directorate=404),
+            ),
+            Case(
+                f"/assignments/?school={college().pk}", expect(403, anon=302, **desk, **oversight)
+            ),
+        ],
+        "assignments/save/": lambda p: [
+            Case(
+                "/assignments/save/",
+                expect(403, anon=302, director=404),
+                method="post",
+                data={"school_class": 0},
+            )
+        ],
+        "assignments/<int:assignment_id>/remove/": lambda p: [
+            Case(
+                f"/assignments/"
+                f"{TeachingAssignment.objects.filter(school__code='04021C').first().pk}"
+                "/remove/",
+                expect(403, anon=302, director=404),
+                method="post",
+            )
+        ],
+        "api/v1/rentree/<school_id>": lambda p: [
+            Case(
+                f"/api/v1/rentree/{School.objects.get(code='04021C').pk}?to=2025-2026",
+                expect(404, anon=401),
+            ),
+            Case(
+                f"/api/v1/rentree/{college().pk}?to=2025-2026",
+                expect(404, anon=401, director=409, staff=409),
+            ),
+        ],
+        "api/v1/enrollments/<enrollment_id>": lambda p: [
+            Case(f"/api/v1/enrollments/{own().pk}", expect(404, anon=401, **desk))
+        ],
+        "api/v1/enrollments/<enrollment_id>/decision": lambda p: [
+            Case(
+                f"/api/v1/enrollments/{own().pk}/decision",
+                expect(404, anon=401, director=200, staff=403),
+                method="put",
+                json=True,
+                data={"decision": "PROMOTED"},
+            )
+        ],
+        "api/v1/enrollments/<enrollment_id>/end": lambda p: [
+            Case(
+                f"/api/v1/enrollments/{other().pk}/end",
+                expect(404, anon=401),
+                method="post",
+                json=True,
+                data={"status": "LEFT", "reason": "ABROAD"},
+            )
+        ],
+        "api/v1/assignments/<school_id>": lambda p: [
+            Case(f"/api/v1/assignments/{college().pk}", expect(403, anon=401, **desk, **oversight))
+        ],
+        "api/v1/assignments": lambda p: [
+            Case(
+                "/api/v1/assignments",
+                expect(404, anon=401),
+                method="post",
+                json=True,
+                data={"school_class_id": 0, "subject_id": 0, "teacher_id": 0, "weekly_hours": "1"},
+            )
+        ],
+    }
+
+
+ROWS.update(_rentree_rows())
