@@ -72,7 +72,9 @@ def write_csv(path: Path, n: int, seed: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
-        for i in range(n):
+        keys, written, i = set(), 0, -1
+        while written < n:
+            i += 1
             code, level = schools[i % len(schools)]
             sex = "M" if i % 2 else "F"
             pool = males if sex == "M" else females
@@ -84,6 +86,12 @@ def write_csv(path: Path, n: int, seed: int) -> None:
             f2 = pool[(j + 1 + j // len(pool)) % len(pool)]  # never the same name twice
             day = (j // len(pool)) % 336
             birth = f"{BASE_YEAR[level]}-{day // 28 + 1:02d}-{day % 28 + 1:02d}"
+            # the importer's own in-file identity key: skip the rare coincidence
+            key = (birth, latin_skeleton(f"{f1[0]} {f2[0]}"), latin_skeleton(last[0]))
+            if key in keys:
+                continue
+            keys.add(key)
+            written += 1
             w.writerow(
                 [
                     code,
