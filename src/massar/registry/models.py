@@ -86,7 +86,7 @@ class Guardian(models.Model):
     first_name_fr = models.CharField(_("first name (Latin)"), max_length=100)
     last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100, blank=True)
     first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     phone_operator = models.CharField(_("phone operator"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     national_id = models.CharField(_("national ID number"), max_length=20, blank=True)
