@@ -9,7 +9,7 @@ class EnrollmentConfig(AppConfig):
 
     def ready(self):
         from massar.core.navigation import nav_entry
-        from massar.enrollment import cli, home, jobs, rentree  # noqa: F401  (registrations)
+        from massar.enrollment import cli, home, jobs, rentree, transfer_jobs  # noqa: F401
 
         nav_entry("enrollment:student_register", _("Register a student"), ["DIRECTOR", "STAFF"], 25)
         nav_entry(

@@ -251,3 +251,14 @@ def _rentree_rows():
 
 
 ROWS.update(_rentree_rows())
+
+
+def _merge(module_name: str) -> None:
+    from importlib import import_module
+
+    rows = import_module(module_name).ROWS
+    assert not set(rows) & set(ROWS), set(rows) & set(ROWS)
+    ROWS.update(rows)
+
+
+_merge("massar.enrollment.tests.access_rows_transfers")
