@@ -109,7 +109,12 @@ class DemoLogins:
 
 
 def logins_path():
-    return settings.VAR_DIR / "demo-logins.json"
+    """One file per database: demo logins printed for one database never describe another."""
+    import hashlib
+
+    db = settings.DATABASES["default"]
+    key = hashlib.sha256(f"{db['ENGINE']}|{db.get('HOST')}|{db['NAME']}".encode()).hexdigest()
+    return settings.VAR_DIR / f"demo-logins-{key[:12]}.json"
 
 
 def demo_exists() -> bool:
