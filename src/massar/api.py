@@ -14,6 +14,7 @@ from massar.core.api import router as core_router
 from massar.core.services import AccountError, api_token_user
 from massar.enrollment.api import router as enrollment_router
 from massar.enrollment.formation_api import router as formation_router
+from massar.enrollment.provisioning import router as provisioning_router
 from massar.enrollment.rentree import RentreeError
 from massar.enrollment.services import EnrollmentError
 from massar.enrollment.transfer_api import router as transfer_router
@@ -115,5 +116,6 @@ api.add_router("/registry/", registry_router)
 api.add_router("/", enrollment_router)
 api.add_router("/formation/", formation_router)
 api.add_router("/transfers/", transfer_router)
+api.add_router("/student-accounts/", provisioning_router)
 api.add_router("/schools/", schools_router)
 api.add_router("/staff/", staff_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("massar.enrollment.urls")),
     path("", include("massar.enrollment.formation_urls")),
     path("", include("massar.enrollment.transfer_urls")),
+    path("", include("massar.enrollment.provisioning_urls")),
     path("", include("massar.registry.urls")),
     path("", include("massar.core.urls")),
 ]

@@ -67,7 +67,8 @@ def student_username(code_massar: str) -> str:
 
 def random_password(length: int = 12) -> str:
     """An initial password: random, never derived from anything about the person."""
-    alphabet = string.ascii_letters + string.digits
+    # no look-alikes (l/1/I, O/0): the password is read off a printed sheet
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "lI1O0o")
     while True:
         pwd = "".join(secrets.choice(alphabet) for _ in range(length))
         if any(c.isdigit() for c in pwd) and any(c.isalpha() for c in pwd):
