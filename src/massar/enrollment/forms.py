@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from massar.enrollment.student_import import ARABIC, LATIN, PHONE, RELATIONS
+from massar.core.validators import PHONE, arabic, latin
+from massar.enrollment.student_import import RELATIONS
 from massar.schools.models import Level, Track
 
 
@@ -13,18 +14,6 @@ class UploadForm(forms.Form):
         if not f.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Send a .csv or .xlsx file."))
         return f
-
-
-def _script(regex, message):
-    def check(value):
-        if value and not regex.match(value):
-            raise forms.ValidationError(message)
-
-    return check
-
-
-latin = _script(LATIN, _("Write this name in Latin letters."))
-arabic = _script(ARABIC, _("Write this name in Arabic letters."))
 
 
 class RegistrationForm(forms.Form):

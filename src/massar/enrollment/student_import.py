@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from massar.core.audit import audit_record
 from massar.core.scopes import Scope
+from massar.core.validators import ARABIC, LATIN, PHONE
 from massar.enrollment.models import Enrollment
 from massar.registry.identity import LIKELY_DUPLICATE, latin_key, latin_skeleton, match_score
 from massar.registry.models import Guardian, GuardianLink, Student
@@ -84,9 +84,7 @@ RELATIONS = {
     "الأم": "MOTHER",
     "الولي": "TUTOR",
 }
-PHONE = re.compile(r"^(?:\+212|00212|0)([5-7]\d{8})$")
-ARABIC = re.compile(r"^[\u0600-\u06ff\s'\-]+$")
-LATIN = re.compile(r"^[A-Za-zÀ-ÿ\s'\-\.]+$")
+
 OPERATORS = {"6": "", "7": "", "5": "fixe"}
 
 MESSAGES = {
@@ -815,9 +813,14 @@ class _CopyWriter:
         # the progress UPDATE while a COPY is open on it.
         step = max(10_000, total // 20)
         for start in range(0, len(rows), step):
-            self._copy("registry_student", columns, (
-                [ids[i], *_student_values(rows[i], codes[i], now).values()]
-                for i in range(start, min(start + step, len(rows)))))
+            self._copy(
+                "registry_student",
+                columns,
+                (
+                    [ids[i], *_student_values(rows[i], codes[i], now).values()]
+                    for i in range(start, min(start + step, len(rows)))
+                ),
+            )
             if progress:
                 progress(min(start + step, total), total)
         return ids

@@ -3,25 +3,10 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from massar.core.validators import PHONE, arabic, latin
 from massar.schools.models import Subject
 from massar.staff.models import StaffMember
 from massar.staff.services import PPR
-
-LATIN = re.compile(r"^[A-Za-zÀ-ÿ\s'\-\.]+$")
-ARABIC = re.compile(r"^[\u0600-\u06ff\s'\-]+$")
-PHONE = re.compile(r"^(?:\+212|00212|0)([5-7]\d{8})$")
-
-
-def _script(regex, message):
-    def check(value):
-        if value and not regex.match(value):
-            raise forms.ValidationError(message)
-
-    return check
-
-
-latin = _script(LATIN, _("Write this name in Latin letters."))
-arabic = _script(ARABIC, _("Write this name in Arabic letters."))
 
 
 class StaffForm(forms.Form):
