@@ -263,3 +263,4 @@ def _merge(module_name: str) -> None:
 
 _merge("massar.enrollment.tests.access_rows_transfers")
 _merge("massar.enrollment.tests.access_rows_provisioning")
+_merge("massar.enrollment.tests.access_rows_formation")
