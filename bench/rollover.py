@@ -45,14 +45,18 @@ def set_decisions(year: SchoolYear) -> float:
             "UPDATE enrollment_enrollment SET decision = CASE WHEN id % 100 < 85 THEN "
             "'PROMOTED' WHEN id % 100 < 96 THEN 'REPEATS' ELSE 'COUNCIL' END, "
             "annual_average = CASE WHEN id % 100 < 85 THEN 10 + (id % 900) / 100.0 "
-            "ELSE 5 + (id % 490) / 100.0 END WHERE year_id = %s", [year.pk])
+            "ELSE 5 + (id % 490) / 100.0 END WHERE year_id = %s",
+            [year.pk],
+        )
         cursor.execute(
             "UPDATE enrollment_enrollment e SET decision = 'ORIENTED', decision_track_id = "
             "(SELECT tl.track_id FROM schools_track_levels tl JOIN schools_level nl ON "
-            "nl.id = tl.level_id JOIN schools_level l ON nl.\"order\" = l.\"order\" + 1 "
+            'nl.id = tl.level_id JOIN schools_level l ON nl."order" = l."order" + 1 '
             "WHERE l.id = e.level_id ORDER BY (tl.track_id + e.id) % 7, tl.track_id LIMIT 1) "
             "FROM schools_level l WHERE l.id = e.level_id AND l.code IN ('TC', '1BAC') AND "
-            "e.year_id = %s AND e.decision = 'PROMOTED'", [year.pk])
+            "e.year_id = %s AND e.decision = 'PROMOTED'",
+            [year.pk],
+        )
     return time.perf_counter() - started
 
 
@@ -68,8 +72,9 @@ def main() -> None:
     students = Enrollment.objects.filter(year=current, status="ENROLLED").count()
     decided = set_decisions(current)
     print(f"{students:,} enrolled students; decisions set in {decided:.1f} s")
-    job = Job.objects.create(kind="enrollment.rollover", title="bench rollover",
-                             params={"to": args.to, "school": None})
+    job = Job.objects.create(
+        kind="enrollment.rollover", title="bench rollover", params={"to": args.to, "school": None}
+    )
     last = [time.perf_counter()]
 
     def show(done: int, total: int) -> None:
@@ -90,10 +95,20 @@ def main() -> None:
     print(f"{'leaving their cycle':<32}{r['leaving_cycle']:>12,}")
     print(f"{'awaiting a decision':<32}{r['awaiting']:>12,}")
     print(f"{'seconds':<32}{seconds:>12.1f}   (target: under {TARGET_SECONDS} s)")
-    print(json.dumps({"bench": "rollover", "students": students, "schools": r["schools"],
-                      "reenrolled": r["enrolled"], "placed": placed,
-                      "seconds": round(seconds, 1), "target_seconds": TARGET_SECONDS,
-                      "ratio_to_target": round(seconds / TARGET_SECONDS, 3)}))
+    print(
+        json.dumps(
+            {
+                "bench": "rollover",
+                "students": students,
+                "schools": r["schools"],
+                "reenrolled": r["enrolled"],
+                "placed": placed,
+                "seconds": round(seconds, 1),
+                "target_seconds": TARGET_SECONDS,
+                "ratio_to_target": round(seconds / TARGET_SECONDS, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

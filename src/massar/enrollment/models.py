@@ -68,19 +68,26 @@ class Enrollment(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ENROLLED)
     enrolled_on = models.DateField(_("enrolled on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
-    left_reason = models.CharField(_("reason for leaving"), max_length=30, blank=True,
-                                   choices=LeftReason.choices)
-    decision = models.CharField(_("end-of-year decision"), max_length=20, blank=True,
-                                choices=Decision.choices)
+    left_reason = models.CharField(
+        _("reason for leaving"), max_length=30, blank=True, choices=LeftReason.choices
+    )
+    decision = models.CharField(
+        _("end-of-year decision"), max_length=20, blank=True, choices=Decision.choices
+    )
     # Set by the evaluation results (or by hand until they exist); db_default lets bulk
     # COPY paths leave these columns out.
     decision_track = models.ForeignKey(
-        "schools.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("oriented to track"))
-    annual_average = models.DecimalField(_("annual average"), max_digits=4, decimal_places=2,
-                                         null=True, blank=True)
-    is_repeater = models.BooleanField(_("repeating the level"), default=False,
-                                      db_default=False)
+        "schools.Track",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("oriented to track"),
+    )
+    annual_average = models.DecimalField(
+        _("annual average"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    is_repeater = models.BooleanField(_("repeating the level"), default=False, db_default=False)
 
     class Meta:
         indexes = [models.Index(fields=["school", "year", "level"])]
@@ -127,8 +134,9 @@ class ClassPairing(models.Model):
     mode = models.CharField(max_length=10, choices=Mode.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["year", "first", "second"],
-                                               name="one_pairing")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "first", "second"], name="one_pairing")
+        ]
 
 
 class Transfer(models.Model):
@@ -146,36 +154,47 @@ class Transfer(models.Model):
         REFUSED = "REFUSED", _("Refused")
         CANCELLED = "CANCELLED", _("Cancelled")
 
-    student = models.ForeignKey("registry.Student", on_delete=models.PROTECT,
-                                related_name="transfers")
+    student = models.ForeignKey(
+        "registry.Student", on_delete=models.PROTECT, related_name="transfers"
+    )
     year = models.ForeignKey("schools.SchoolYear", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    origin_school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
-                                      related_name="transfers_out")
-    receiving_school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
-                                         related_name="transfers_in")
-    origin_enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT,
-                                          related_name="transfers_out")
-    new_enrollment = models.ForeignKey(Enrollment, null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+")
+    origin_school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    receiving_school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    origin_enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    new_enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
-    track = models.ForeignKey("schools.Track", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    track = models.ForeignKey(
+        "schools.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_by_family = models.BooleanField(default=False)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    batch = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    batch = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["origin_school", "status"]),
-                   models.Index(fields=["receiving_school", "status"])]
+        indexes = [
+            models.Index(fields=["origin_school", "status"]),
+            models.Index(fields=["receiving_school", "status"]),
+        ]
         constraints = [
             # one open transfer per student at a time
             models.UniqueConstraint(
-                fields=["student"], condition=models.Q(status__in=["REQUESTED", "RELEASED"]),
-                name="one_open_transfer"),
+                fields=["student"],
+                condition=models.Q(status__in=["REQUESTED", "RELEASED"]),
+                name="one_open_transfer",
+            ),
         ]

@@ -244,11 +244,16 @@ def test_rollover_command_moves_the_year(personas):
     """`massar rollover --to 2026-2027`: structure copied, students re-enrolled by decision
     and placed in classes, old year closed and readable, new year current."""
     for code in ("04011A", "04012B", "04022D"):
-        decide(code, **{lv: "PROMOTED" for lv in ("1AP", "2AP", "3AP", "4AP", "5AP", "6AP",
-                                                   "1AC", "2AC", "3AC")})
+        decide(
+            code,
+            **{
+                lv: "PROMOTED"
+                for lv in ("1AP", "2AP", "3AP", "4AP", "5AP", "6AP", "1AC", "2AC", "3AC")
+            },
+        )
     Enrollment.objects.filter(school__code="04012B", level__code="1AC").filter(
-        pk__in=Enrollment.objects.filter(school__code="04012B", level__code="1AC")
-        .values("pk")[:5]).update(decision="REPEATS")
+        pk__in=Enrollment.objects.filter(school__code="04012B", level__code="1AC").values("pk")[:5]
+    ).update(decision="REPEATS")
     out = io.StringIO()
     call_command("rollover", "--to", "2026-2027", stdout=out)
     old, new = SchoolYear.objects.get(code="2025-2026"), SchoolYear.objects.get(code="2026-2027")
@@ -256,8 +261,12 @@ def test_rollover_command_moves_the_year(personas):
     assert "re-enrolled in 2026-2027" in out.getvalue()
     college_2ac = Enrollment.objects.filter(year=new, school__code="04012B", level__code="2AC")
     assert college_2ac.count() == 35  # 40 promoted from 1AC, minus the 5 repeating
-    assert Enrollment.objects.filter(year=new, school__code="04012B", level__code="1AC",
-                                     is_repeater=True).count() == 5
+    assert (
+        Enrollment.objects.filter(
+            year=new, school__code="04012B", level__code="1AC", is_repeater=True
+        ).count()
+        == 5
+    )
     assert not college_2ac.filter(school_class__isnull=True).exists()
     assert Enrollment.objects.filter(year=old).count() > 0  # last year stays readable
     # a closed year refuses ordinary edits
@@ -266,13 +275,24 @@ def test_rollover_command_moves_the_year(personas):
     from massar.enrollment.services import EnrollmentError, enrollment_set_decision
 
     with pytest.raises(EnrollmentError):
-        enrollment_set_decision(actor=None, scope=scope_for(personas["director"]),
-                                enrollment=enrollment, decision="REPEATS")
+        enrollment_set_decision(
+            actor=None,
+            scope=scope_for(personas["director"]),
+            enrollment=enrollment,
+            decision="REPEATS",
+        )
 
 
 def test_rollover_of_an_unknown_school_fails_cleanly():
     with pytest.raises(SystemExit) as exit_:
-        call_command("rollover", "--to", "2026-2027", "--school", "99999Z",
-                     stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "rollover",
+            "--to",
+            "2026-2027",
+            "--school",
+            "99999Z",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert exit_.value.code == 1
     assert not SchoolYear.objects.get(code="2025-2026").is_closed

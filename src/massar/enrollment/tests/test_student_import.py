@@ -33,8 +33,9 @@ def write(tmp_path, lines, name="students.csv", encoding="utf-8"):
 def run_import(*args, language="en"):
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("import", "students", *map(str, args), "--language", language,
-                     stdout=out, stderr=err)
+        call_command(
+            "import", "students", *map(str, args), "--language", language, stdout=out, stderr=err
+        )
         code = 0
     except SystemExit as exit_:
         code = exit_.code
@@ -97,8 +98,7 @@ def test_bad_rows_are_each_named_and_nothing_is_written(tmp_path):
 
 
 def test_messages_follow_the_requested_language(tmp_path):
-    code, out, _ = run_import(write(tmp_path, [GOOD[0].replace("04012B", "99999Z")]),
-                              language="fr")
+    code, out, _ = run_import(write(tmp_path, [GOOD[0].replace("04012B", "99999Z")]), language="fr")
     assert code == 1 and "ligne 2, school_code" in out and "99999Z" in out
 
 
