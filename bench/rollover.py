@@ -42,17 +42,17 @@ def set_decisions(year: SchoolYear) -> float:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE enrollment_enrollment SET decision = CASE WHEN id % 100 < 85 THEN "
-            "'PROMOTED' WHEN id % 100 < 96 THEN 'REPEATS' ELSE 'COUNCIL' END, "
-            "annual_average = CASE WHEN id % 100 < 85 THEN 10 + (id % 900) / 100.0 "
-            "ELSE 5 + (id % 490) / 100.0 END WHERE year_id = %s",
+            "UPDATE enrollment_enrollment SET decision = CASE WHEN id %% 100 < 85 THEN "
+            "'PROMOTED' WHEN id %% 100 < 96 THEN 'REPEATS' ELSE 'COUNCIL' END, "
+            "annual_average = CASE WHEN id %% 100 < 85 THEN 10 + (id %% 900) / 100.0 "
+            "ELSE 5 + (id %% 490) / 100.0 END WHERE year_id = %s",
             [year.pk],
         )
         cursor.execute(
             "UPDATE enrollment_enrollment e SET decision = 'ORIENTED', decision_track_id = "
             "(SELECT tl.track_id FROM schools_track_levels tl JOIN schools_level nl ON "
             'nl.id = tl.level_id JOIN schools_level l ON nl."order" = l."order" + 1 '
-            "WHERE l.id = e.level_id ORDER BY (tl.track_id + e.id) % 7, tl.track_id LIMIT 1) "
+            "WHERE l.id = e.level_id ORDER BY (tl.track_id + e.id) %% 7, tl.track_id LIMIT 1) "
             "FROM schools_level l WHERE l.id = e.level_id AND l.code IN ('TC', '1BAC') AND "
             "e.year_id = %s AND e.decision = 'PROMOTED'",
             [year.pk],

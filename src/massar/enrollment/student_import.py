@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -456,7 +457,7 @@ def validate_file(
                     result.per_school[clean.school.code] += 1
             if len(result.problems) < PROBLEM_LIMIT:
                 result.problems.extend(problems)
-            if len(pending) >= 5000:
+            if len(pending) >= 20_000:
                 _registry_duplicates(pending, result, accept_new_identities)
                 pending.clear()
                 if progress:
@@ -524,29 +525,46 @@ def _registry_duplicates(rows: list[CleanRow], result: Validation, accept: bool)
                         )
 
 
-def _students_in_blocks(column: str, pairs: list[tuple[date, str]]) -> Iterator[Student]:
-    fields = (
-        "id",
-        "code_massar",
-        "birth_date",
-        "last_name_fr",
-        "first_name_fr",
-        "last_name_ar",
-        "first_name_ar",
-        "sex",
-        column,
-    )
-    for i in range(0, len(pairs), 500):
-        chunk = pairs[i : i + 500]
-        # (birth_date, key) IN (...) as a join on a VALUES list: one indexed probe per pair
-        values = ", ".join(["(%s, %s)"] * len(chunk))
-        cast = "CAST(v.column1 AS date)" if connection.vendor == "postgresql" else "v.column1"
-        sql = (
-            f"SELECT {', '.join('s.' + f for f in fields)} FROM registry_student s "
-            f"JOIN (VALUES {values}) v ON s.birth_date = {cast} AND s.{column} = v.column2"
-        )
-        params = [p for d, k in chunk for p in (d.isoformat(), k)]
-        yield from Student.objects.raw(sql, params)
+_FOUND_FIELDS = (
+    "id",
+    "code_massar",
+    "birth_date",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "sex",
+)
+
+
+def _students_in_blocks(column: str, pairs: list[tuple[date, str]]) -> Iterator[SimpleNamespace]:
+    """Registry students in the given (birth date, key) blocks, as light rows. PostgreSQL:
+    one query per 5,000 blocks, the pairs passed as two arrays joined with unnest; elsewhere
+    a VALUES list per 500."""
+    select = ", ".join(f"s.{f}" for f in (*_FOUND_FIELDS, column))
+    pg = connection.vendor == "postgresql"
+    size = 5000 if pg else 500
+    with connection.cursor() as cursor:
+        for i in range(0, len(pairs), size):
+            chunk = pairs[i : i + size]
+            if pg:
+                cursor.execute(
+                    f"SELECT {select} FROM registry_student s JOIN unnest(%s::date[], "
+                    f"%s::text[]) AS v(d, k) ON s.birth_date = v.d AND s.{column} = v.k",
+                    [[d for d, _ in chunk], [k for _, k in chunk]],
+                )
+            else:
+                values = ", ".join(["(%s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {select} FROM registry_student s JOIN (VALUES {values}) v "
+                    f"ON s.birth_date = v.column1 AND s.{column} = v.column2",
+                    [p for d, k in chunk for p in (d.isoformat(), k)],
+                )
+            for row in cursor.fetchall():
+                found = SimpleNamespace(**dict(zip((*_FOUND_FIELDS, column), row, strict=True)))
+                if isinstance(found.birth_date, str):  # SQLite returns text dates
+                    found.birth_date = date.fromisoformat(found.birth_date)
+                yield found
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -581,8 +599,8 @@ def load_file(
             raise FileRejected(problems[0])
         rows.append(clean)
         check.per_school[clean.school.code] += 1
-    for i in range(0, len(rows), 5000):
-        _registry_duplicates(rows[i : i + 5000], check, accept_new_identities)
+    for i in range(0, len(rows), 20_000):
+        _registry_duplicates(rows[i : i + 20_000], check, accept_new_identities)
         if check.problems:
             raise FileRejected(check.problems[0])
     return write_rows(
@@ -708,9 +726,9 @@ def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
         guardian_of.append(index[key])
     phones = [g["phone"] for g in guardians if g["phone"]]
     existing: dict[tuple, int] = {}
-    for i in range(0, len(phones), 1000):
+    for i in range(0, len(phones), 10_000):
         for gid, phone, last, first in Guardian.objects.filter(
-            phone__in=phones[i : i + 1000]
+            phone__in=phones[i : i + 10_000]
         ).values_list("id", "phone", "last_name_fr", "first_name_fr"):
             existing[(phone, latin_key(last), latin_key(first))] = gid
     for key, i in index.items():
@@ -811,7 +829,7 @@ class _CopyWriter:
         columns = ["id", *_student_values(rows[0], codes[0], now).keys()] if rows else []
         # One COPY per chunk, progress reported between chunks: the connection cannot run
         # the progress UPDATE while a COPY is open on it.
-        step = max(10_000, total // 20)
+        step = max(50_000, total // 10)
         for start in range(0, len(rows), step):
             self._copy(
                 "registry_student",
