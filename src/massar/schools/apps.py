@@ -9,6 +9,7 @@ class SchoolsConfig(AppConfig):
 
     def ready(self):
         from massar.core.navigation import nav_entry
+        from massar.schools import cli  # noqa: F401  (registers import/export of schools)
 
         nav_entry(
             "schools:school_list",
