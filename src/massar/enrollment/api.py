@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -167,7 +168,7 @@ def student_register(request, payload: RegistrationIn):
     if payload.link_to is not None:
         chosen = next((c for c in candidates if c.student.pk == payload.link_to), None)
         if chosen is None:
-            raise RegistryError("no_candidate", "link_to is not one of the candidates")
+            raise RegistryError("no_candidate", _("Choose one of the students listed."))
         student = student_link_existing(
             actor=request.user, student=chosen.student, data=data, score=chosen.score
         )

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from massar.core.context import change_source
 from massar.core.jobs import job_run
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         change_source.set("command")
         job = Job.objects.create(
             kind="enrollment.rollover",
-            title=f"Rollover to {options['to']}",
+            title=_("Rollover to %(year)s") % {"year": options["to"]},
             params={"to": options["to"], "school": options["school"]},
         )
 
