@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from massar.core.models import Job
@@ -66,6 +67,8 @@ def job_start(
 ) -> Job:
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind}")
+    # the job speaks the language of the page it was started from (errors, summaries)
+    params = {**params, "language": params.get("language") or get_language() or "fr"}
     job = Job.objects.create(
         kind=kind, title=title, params=params, created_by=actor, school_id=school_id
     )
@@ -97,7 +100,8 @@ def job_run(job_id: int, listener: Callable[[int, int], None] | None = None) -> 
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     job.status = Job.Status.RUNNING
     try:
-        result = HANDLERS[job.kind](job, Progress(job, every=1, listener=listener))
+        with translation.override(job.params.get("language") or "fr"):
+            result = HANDLERS[job.kind](job, Progress(job, every=1, listener=listener))
     except JobFailed as failure:
         _finish(job, Job.Status.FAILED, errors=failure.errors)
     except Exception:

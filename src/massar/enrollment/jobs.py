@@ -45,7 +45,7 @@ def students_load(job, progress):
     actor = User.objects.filter(pk=job.created_by_id).first()
     progress.total(batch.row_count or 1)
     try:
-        with translation.override(actor.language if actor else "fr"):
+        with translation.override(job.params.get("language") or "fr"):
             result = load_file(
                 path,
                 name=batch.original_name,
@@ -59,7 +59,7 @@ def students_load(job, progress):
         batch.status = ImportBatch.Status.REJECTED
         batch.problems = [rejected.problem.as_dict()]
         batch.save(update_fields=["status", "problems"])
-        with translation.override(actor.language if actor else "fr"):
+        with translation.override(job.params.get("language") or "fr"):
             raise JobFailed([rejected.problem.message()]) from rejected
     batch.status = ImportBatch.Status.LOADED
     batch.save(update_fields=["status"])

@@ -54,13 +54,23 @@ class Enrollment(models.Model):
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="enrollments"
     )
+    # indexed by (school, year, level) below; levels and tracks are reference data that are
+    # never deleted, so their foreign keys carry no index of their own (bulk loads pay for
+    # every index of this, the biggest table)
     school = models.ForeignKey(
-        "schools.School", on_delete=models.PROTECT, related_name="enrollments"
+        "schools.School", on_delete=models.PROTECT, related_name="enrollments", db_index=False
     )
     year = models.ForeignKey("schools.SchoolYear", on_delete=models.PROTECT, related_name="+")
-    level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(
+        "schools.Level", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     track = models.ForeignKey(
-        "schools.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "schools.Track",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     school_class = models.ForeignKey(
         SchoolClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments"
@@ -83,6 +93,7 @@ class Enrollment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("oriented to track"),
+        db_index=False,
     )
     annual_average = models.DecimalField(
         _("annual average"), max_digits=4, decimal_places=2, null=True, blank=True

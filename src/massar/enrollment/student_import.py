@@ -726,15 +726,35 @@ def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
         guardian_of.append(index[key])
     phones = [g["phone"] for g in guardians if g["phone"]]
     existing: dict[tuple, int] = {}
-    for i in range(0, len(phones), 10_000):
-        for gid, phone, last, first in Guardian.objects.filter(
-            phone__in=phones[i : i + 10_000]
-        ).values_list("id", "phone", "last_name_fr", "first_name_fr"):
-            existing[(phone, latin_key(last), latin_key(first))] = gid
+    for gid, phone, last, first in _guardians_with_phones(phones):
+        existing[(phone, latin_key(last), latin_key(first))] = gid
     for key, i in index.items():
         if key in existing:
             guardians[i]["id"] = existing[key]
     return guardians, guardian_of
+
+
+def _guardians_with_phones(phones: list[str]) -> Iterator[tuple]:
+    """Guardians on file with one of these phones (indexed): on PostgreSQL the phones go as
+    one array parameter per 50,000, elsewhere as IN lists of 500."""
+    pg = connection.vendor == "postgresql"
+    size = 50_000 if pg else 500
+    with connection.cursor() as cursor:
+        for i in range(0, len(phones), size):
+            chunk = phones[i : i + size]
+            if pg:
+                cursor.execute(
+                    "SELECT id, phone, last_name_fr, first_name_fr FROM "
+                    "registry_guardian WHERE phone = ANY(%s)",
+                    [chunk],
+                )
+            else:
+                cursor.execute(
+                    "SELECT id, phone, last_name_fr, first_name_fr FROM "
+                    f"registry_guardian WHERE phone IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+            yield from cursor.fetchall()
 
 
 def _student_values(r: CleanRow, code: str, now) -> dict:

@@ -14,7 +14,7 @@ from massar.enrollment import transfers
 @job_handler(transfers.MOBILITY_KIND)
 def mobility_job(job, progress):
     actor = User.objects.filter(pk=job.created_by_id).first()
-    with translation.override(actor.language if actor else "fr"):
+    with translation.override(job.params.get("language") or (actor.language if actor else "fr")):
         try:
             plan = transfers.mobility_plan_from_params(scope_for(actor), job.params)
         except transfers.TransferError as err:

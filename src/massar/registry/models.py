@@ -33,7 +33,8 @@ class Student(models.Model):
     last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100)
     first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("date of birth"), db_index=True)
+    # indexed as the first column of (birth_date, dup_key_fr) below
+    birth_date = models.DateField(_("date of birth"))
     birth_place = models.CharField(_("place of birth"), max_length=100, blank=True)
     nationality = models.CharField(_("nationality"), max_length=60, default="MA")
     national_id = models.CharField(_("national ID number"), max_length=20, blank=True)
@@ -112,7 +113,10 @@ class GuardianLink(models.Model):
         MOTHER = "MOTHER", _("Mother")
         TUTOR = "TUTOR", _("Legal tutor")
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
+    # the (student, guardian) unique index serves lookups by student
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="guardian_links", db_index=False
+    )
     guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="links")
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
 

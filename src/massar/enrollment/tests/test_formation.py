@@ -31,6 +31,16 @@ from massar.schools.models import Level, School, SchoolYear, Track
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english_commands():
+    """Commands speak the default language (French); these tests read English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 _codes = itertools.count(1)
 
 
@@ -578,7 +588,17 @@ def test_form_classes_command_prints_the_balance_and_applies_it(college, capsys)
 def test_form_classes_command_exits_non_zero_when_classes_lack_room(college, capsys):
     new = _fresh_level(college, n=50, capacity=20)
     with pytest.raises(SystemExit) as exit_:
-        call_command("form-classes", "--year", "2025-2026", "--school", "04012B", "--level", "1AC")
+        call_command(
+            "form-classes",
+            "--year",
+            "2025-2026",
+            "--school",
+            "04012B",
+            "--level",
+            "1AC",
+            "--language",
+            "en",
+        )
     assert exit_.value.code == 1
     err = capsys.readouterr().err
     assert "10 students would be left without a class" in err and "Nothing was written" in err

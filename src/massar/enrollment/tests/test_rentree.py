@@ -255,7 +255,7 @@ def test_rollover_command_moves_the_year(personas):
         pk__in=Enrollment.objects.filter(school__code="04012B", level__code="1AC").values("pk")[:5]
     ).update(decision="REPEATS")
     out = io.StringIO()
-    call_command("rollover", "--to", "2026-2027", stdout=out)
+    call_command("rollover", "--to", "2026-2027", "--language", "en", stdout=out)
     old, new = SchoolYear.objects.get(code="2025-2026"), SchoolYear.objects.get(code="2026-2027")
     assert old.is_closed and not old.is_current and new.is_current
     assert "re-enrolled in 2026-2027" in out.getvalue()

@@ -431,6 +431,9 @@ def test_two_directors_acting_at_once_end_with_one_outcome(personas, second):
     outcomes, messages = [], []
 
     def act(user, step):
+        from django.utils import translation
+
+        translation.activate("en")  # a thread starts in the default language
         try:
             barrier.wait()
             steps[step](user, Transfer.objects.get(pk=transfer.pk))

@@ -19,13 +19,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--to", required=True, help="target school year, e.g. 2026-2027")
         parser.add_argument("--school", help="one school's code (the year stays open)")
+        parser.add_argument("--language", default="fr", choices=["fr", "ar", "en"])
 
     def handle(self, *args, **options):
         change_source.set("command")
         job = Job.objects.create(
             kind="enrollment.rollover",
             title=_("Rollover to %(year)s") % {"year": options["to"]},
-            params={"to": options["to"], "school": options["school"]},
+            params={
+                "to": options["to"],
+                "school": options["school"],
+                "language": options["language"],
+            },
         )
 
         def show(done: int, total: int) -> None:
