@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import time
+from abc import ABC, abstractmethod
 from bisect import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -1694,7 +1695,7 @@ def staff_rows(
 # --- writing ----------------------------------------------------------------------------------
 
 
-class _Sink:
+class _Sink(ABC):
     """Where rows go: COPY on PostgreSQL, bulk_create on SQLite. Ids of referenced tables are
     reserved as blocks first, so rows carry their ids."""
 
@@ -1703,14 +1704,14 @@ class _Sink:
     def prepare(self) -> None:
         pass
 
-    def reserve(self, model, count: int) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def reserve(self, model, count: int) -> int: ...
 
     def release(self, model, first: int, used: int) -> None:
         pass
 
-    def write(self, model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int: ...
 
     def analyze(self, models) -> None:
         pass
