@@ -1701,20 +1701,20 @@ class _Sink(ABC):
 
     vendor = ""
 
-    def prepare(self) -> None:
-        pass
+    def prepare(self) -> None:  # noqa: B027 (optional hook)
+        return None
 
     @abstractmethod
     def reserve(self, model, count: int) -> int: ...
 
-    def release(self, model, first: int, used: int) -> None:
-        pass
+    def release(self, model, first: int, used: int) -> None:  # noqa: B027 (optional hook)
+        return None
 
     @abstractmethod
     def write(self, model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int: ...
 
-    def analyze(self, models) -> None:
-        pass
+    def analyze(self, models) -> None:  # noqa: B027 (optional hook)
+        return None
 
 
 class _PostgresSink(_Sink):
