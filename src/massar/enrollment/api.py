@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -15,7 +14,6 @@ from massar.enrollment.student_import import Problem
 from massar.registry.services import (
     RegistryError,
     student_duplicate_candidates,
-    student_link_existing,
 )
 from massar.schools.models import Level, Track
 
@@ -166,16 +164,12 @@ def student_register(request, payload: RegistrationIn):
     )
     candidates = student_duplicate_candidates(data)
     if payload.link_to is not None:
-        chosen = next((c for c in candidates if c.student.pk == payload.link_to), None)
-        if chosen is None:
-            raise RegistryError("no_candidate", _("Choose one of the students listed."))
-        student = student_link_existing(
-            actor=request.user, student=chosen.student, data=data, score=chosen.score
-        )
-        services.enrollment_create(
+        student = services.student_link_and_enroll(
             actor=request.user,
             scope=scope,
-            student=student,
+            candidates=candidates,
+            candidate_id=payload.link_to,
+            data=data,
             school=school,
             level=level,
             track=track,

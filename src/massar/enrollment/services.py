@@ -338,3 +338,23 @@ def reenrollment_confirm(*, actor, scope: Scope, school, to_year):
     with transaction.atomic():
         distribute_school(school_id=school.pk, to_year=to_year, actor=actor)
     return report
+
+
+@transaction.atomic
+def student_link_and_enroll(
+    *, actor, scope: Scope, candidates, candidate_id: int, data: dict, school, level, track=None
+):
+    """The child at the desk is one of the registry's candidates: record that decision
+    (audited, with what was typed) and enroll the existing record; no new code."""
+    from massar.registry.services import RegistryError, student_link_existing
+
+    chosen = next((c for c in candidates if c.student.pk == candidate_id), None)
+    if chosen is None:
+        raise RegistryError("no_candidate", _("Choose one of the students listed."))
+    student = student_link_existing(
+        actor=actor, student=chosen.student, data=data, score=chosen.score
+    )
+    enrollment_create(
+        actor=actor, scope=scope, student=student, school=school, level=level, track=track
+    )
+    return student

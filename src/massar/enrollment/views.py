@@ -15,7 +15,6 @@ from massar.registry import selectors as registry_selectors
 from massar.registry.services import (
     RegistryError,
     student_duplicate_candidates,
-    student_link_existing,
 )
 
 IMPORT_ROLES = services.IMPORT_ROLES
@@ -128,18 +127,13 @@ def student_register(request, scope):
     level, track = form.cleaned_data["level"], form.cleaned_data["track"]
     try:
         if action == "link":
-            chosen = next(
-                (c for c in candidates if str(c.student.pk) == request.POST.get("candidate")), None
-            )
-            if chosen is None:
-                raise RegistryError("no_candidate", _("Choose one of the students listed."))
-            student = student_link_existing(
-                actor=request.user, student=chosen.student, data=data, score=chosen.score
-            )
-            services.enrollment_create(
+            candidate = request.POST.get("candidate", "")
+            student = services.student_link_and_enroll(
                 actor=request.user,
                 scope=scope,
-                student=student,
+                candidates=candidates,
+                candidate_id=int(candidate) if candidate.isdigit() else 0,
+                data=data,
                 school=school,
                 level=level,
                 track=track,
