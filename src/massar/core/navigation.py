@@ -17,6 +17,7 @@ class NavEntry:
 
 
 NAV: list[NavEntry] = []
+ACCOUNT_ORDER = 90  # entries from here on go to the account menu, not the main bar
 
 
 def nav_entry(url_name: str, label, roles, order: int = 100) -> None:
@@ -31,7 +32,12 @@ def navigation_for(scope: Scope) -> list[dict]:
         if entry.roles & scope.roles:
             try:
                 items.append(
-                    {"url": reverse(entry.url_name), "label": entry.label, "name": entry.url_name}
+                    {
+                        "url": reverse(entry.url_name),
+                        "label": entry.label,
+                        "name": entry.url_name,
+                        "account": entry.order >= ACCOUNT_ORDER,
+                    }
                 )
             except NoReverseMatch:
                 continue

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 
 from massar.core.home import home_panel
 from massar.enrollment.models import Enrollment, TeachingAssignment
-from massar.schools.selectors import current_year, school_list_with_counts
+from massar.schools.selectors import current_year, school_list, school_list_with_counts
 
 
 @home_panel("enrollment/panels/territory.html", ["MINISTRY", "ACADEMY", "DIRECTORATE"], 10)
@@ -18,11 +18,17 @@ def territory_panel(user, scope):
 def school_panel(user, scope):
     year = current_year()
     schools = list(
-        school_list_with_counts(scope, year)
+        school_list(scope)
         .filter(pk__in=scope.school_ids)
         .annotate(
             class_count=Count("classes", filter=Q(classes__year=year), distinct=True),
             teacher_count=Count("postings", distinct=True),
+            # the joins above multiply rows: count each enrollment once
+            students=Count(
+                "enrollments",
+                distinct=True,
+                filter=Q(enrollments__year=year, enrollments__status="ENROLLED"),
+            ),
         )
     )
     return {"schools": schools, "year": year, "is_director": bool(scope.director_school_ids)}

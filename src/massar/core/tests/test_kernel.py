@@ -171,3 +171,17 @@ def test_guardian_home_lists_each_child_once(client, personas):
     page = client.get("/").content.decode()
     assert page.count('data-testid="child"') >= 2
     assert personas["other_family_student"].code_massar not in page
+
+
+def test_director_home_counts_each_student_once(client, personas):
+    client.force_login(personas["director"])
+    page = client.get("/").content.decode()
+    assert "120 students enrolled in 2025-2026" in page and "6 classes" in page
+
+
+def test_director_menu_reaches_every_rentree_page(client, personas):
+    client.force_login(personas["director"])
+    page = client.get("/").content.decode()
+    for url in ("/rentree/", "/classes/", "/assignments/", "/transfers/", "/staff/",
+                "/students/register/", "/imports/students/"):
+        assert f'href="{url}"' in page, url
