@@ -89,6 +89,53 @@ def staff_list(request, scope):
     )
 
 
+STAFF_COLUMNS = [
+    "ppr",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "kind",
+    "corps",
+    "contract",
+    "required_weekly_hours",
+]
+
+
+@role_required(*LIST_ROLES)
+def staff_export(request, fmt: str, scope):
+    """The staff list the user sees (same filters), as CSV or XLSX."""
+    from django.http import Http404, HttpResponse, StreamingHttpResponse
+
+    from massar.core.exports import csv_stream, xlsx_bytes
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    school = None
+    if request.GET.get("school"):
+        school = selectors.staff_school(scope, request.GET["school"])
+    qs = selectors.staff_list(
+        scope, school_id=school.pk if school else None, text=request.GET.get("q", "").strip()
+    )
+    rows = (
+        list(r)
+        for r in qs.order_by("last_name_fr", "first_name_fr", "pk")
+        .values_list(*STAFF_COLUMNS)
+        .iterator(chunk_size=2000)
+    )
+    if fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(STAFF_COLUMNS, rows, "staff"),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    else:
+        response = StreamingHttpResponse(
+            csv_stream(STAFF_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="staff.{fmt}"'
+    return response
+
+
 @role_required(*LIST_ROLES)
 def staff_detail(request, staff_id: int, scope):
     member = selectors.staff_get(scope, staff_id)

@@ -144,3 +144,14 @@ ROWS = {
     "api/v1/staff/<int:staff_id>/attach": lambda p: [],
     "api/v1/staff/<int:staff_id>/detach": lambda p: [],
 }
+
+
+def _export_cases(p):
+    readers = {"ministry": 200, "academy": 200, "directorate": 200, "director": 200, "staff": 200}
+    return [
+        Case("/staff/export.csv", expect(403, anon=302, **readers)),
+        Case("/staff/export.pdf", expect(403, anon=302, **{r: 404 for r in readers})),
+    ]
+
+
+ROWS["staff/export.<str:fmt>"] = _export_cases

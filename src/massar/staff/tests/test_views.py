@@ -171,3 +171,19 @@ def test_a_refused_detach_says_why(client, personas):
     response = client.post(f"/staff/{teacher.pk}/detach/", follow=True)
     assert "still teaches classes" in response.content.decode()
     assert teacher.postings.filter(school__code="04012B").exists()
+
+
+def test_staff_list_export_lists_only_the_schools_staff(client, personas):
+    from massar.staff.models import StaffMember
+
+    client.force_login(personas["director"])
+    body = b"".join(client.get("/staff/export.csv").streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("ppr,last_name_fr,first_name_fr")
+    pprs = {line.split(",")[0] for line in lines[1:]}
+    college = set(
+        StaffMember.objects.filter(postings__school__code="04012B").values_list("ppr", flat=True)
+    )
+    assert pprs == college
+    xlsx = client.get("/staff/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
