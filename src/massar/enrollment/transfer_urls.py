@@ -5,6 +5,7 @@ from massar.enrollment import transfer_views as views
 app_name = "transfer"
 urlpatterns = [
     path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/export.<str:fmt>", views.transfer_export, name="transfer_export"),
     path("transfers/new/", views.transfer_new, name="transfer_new"),
     path("transfers/mobility/", views.mobility, name="mobility"),
     path("transfers/<int:transfer_id>/", views.transfer_detail, name="transfer_detail"),

@@ -222,6 +222,67 @@ def transfer_list(request, scope):
     )
 
 
+TRANSFER_COLUMNS = [
+    "code_massar",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "requested_at",
+    "kind",
+    "origin_school",
+    "receiving_school",
+    "origin_directorate",
+    "receiving_directorate",
+    "level",
+    "track",
+    "status",
+]
+
+
+@role_required(*READ_ROLES)
+def transfer_export(request, fmt: str, scope):
+    """The transfer list the user sees (same filters): code, names, date, type, origin and
+    receiving schools, directorates, status; as CSV or XLSX."""
+    from django.http import Http404, HttpResponse, StreamingHttpResponse
+
+    from massar.core.exports import csv_stream, xlsx_bytes
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    qs = transfers.transfer_list(scope, **_list_filters(request))
+    rows = (
+        [
+            t.student.code_massar,
+            t.student.last_name_fr,
+            t.student.first_name_fr,
+            t.student.last_name_ar,
+            t.student.first_name_ar,
+            t.requested_at.date().isoformat(),
+            t.kind,
+            t.origin_school.code,
+            t.receiving_school.code,
+            t.origin_school.directorate.code,
+            t.receiving_school.directorate.code,
+            t.level.code,
+            t.track.code if t.track else "",
+            t.status,
+        ]
+        for t in qs.iterator(chunk_size=2000)
+    )
+    if fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(TRANSFER_COLUMNS, rows, "transfers"),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    else:
+        response = StreamingHttpResponse(
+            csv_stream(TRANSFER_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="transfers.{fmt}"'
+    return response
+
+
 @role_required(*READ_ROLES)
 def transfer_detail(request, transfer_id: int, scope):
     transfer = transfers.transfer_get(scope, transfer_id)

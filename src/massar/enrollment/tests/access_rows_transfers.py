@@ -200,3 +200,14 @@ ROWS = {
         )
     ],
 }
+
+
+def _export_cases(p):
+    readers = {"ministry": 200, "academy": 200, "directorate": 200, "director": 200, "staff": 200}
+    return [
+        Case("/transfers/export.csv", expect(403, anon=302, **readers)),
+        Case("/transfers/export.doc", expect(403, anon=302, **{r: 404 for r in readers})),
+    ]
+
+
+ROWS["transfers/export.<str:fmt>"] = _export_cases

@@ -664,3 +664,15 @@ def test_every_transfer_route_has_a_row():
 
     routes = [r for r in all_routes() if r.startswith(("transfers/", "api/v1/transfers/"))]
     assert routes and set(routes) == set(access_rows_transfers.ROWS)
+
+
+def test_transfer_list_export_has_the_list_columns(client, personas):
+    client.force_login(personas["directorate"])
+    body = b"".join(client.get("/transfers/export.csv").streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0] == (
+        "code_massar,last_name_fr,first_name_fr,last_name_ar,first_name_ar,requested_at,kind,"
+        "origin_school,receiving_school,origin_directorate,receiving_directorate,level,track,"
+        "status"
+    )
+    client.force_login(personas["teacher"])
+    assert client.get("/transfers/export.csv").status_code == 403
