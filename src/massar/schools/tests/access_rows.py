@@ -59,7 +59,7 @@ ROWS = {
             "/curriculum/add/",
             expect(403, anon=302, ministry=302),
             method="post",
-            data={"level": "1AC", "subject": "XXXX", "coefficient": "1", "weekly_hours": "1"},
+            data={"level": "1AC", "subject": "NOSUCH", "coefficient": "1", "weekly_hours": "1"},
         )
     ],
     "curriculum/<int:entry_id>/": _entry,
