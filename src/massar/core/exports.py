@@ -31,3 +31,22 @@ def xlsx_bytes(columns: list[str], rows: Iterable[list], title: str = "export") 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def export_response(fmt: str, columns: list[str], rows: Iterable[list], name: str):
+    """The download of a list: CSV streamed, or an XLSX workbook; 404 for another format."""
+    from django.http import Http404, HttpResponse, StreamingHttpResponse
+
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            csv_stream(columns, rows), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(columns, rows, name),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from django.db.models import OuterRef, Subquery
 
-from massar.core.exports import csv_stream, xlsx_bytes  # noqa: F401  (re-exported)
 from massar.core.scopes import Scope
 from massar.enrollment.models import Enrollment
 from massar.registry.selectors import student_list

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from massar.core.access import role_required
+from massar.core.exports import export_response
 from massar.core.paging import CappedPaginator
 from massar.core.selectors import job_get
 from massar.enrollment import transfers
@@ -244,12 +245,6 @@ TRANSFER_COLUMNS = [
 def transfer_export(request, fmt: str, scope):
     """The transfer list the user sees (same filters): code, names, date, type, origin and
     receiving schools, directorates, status; as CSV or XLSX."""
-    from django.http import Http404, HttpResponse, StreamingHttpResponse
-
-    from massar.core.exports import csv_stream, xlsx_bytes
-
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     qs = transfers.transfer_list(scope, **_list_filters(request))
     rows = (
         [
@@ -270,17 +265,7 @@ def transfer_export(request, fmt: str, scope):
         ]
         for t in qs.iterator(chunk_size=2000)
     )
-    if fmt == "xlsx":
-        response = HttpResponse(
-            xlsx_bytes(TRANSFER_COLUMNS, rows, "transfers"),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    else:
-        response = StreamingHttpResponse(
-            csv_stream(TRANSFER_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="transfers.{fmt}"'
-    return response
+    return export_response(fmt, TRANSFER_COLUMNS, rows, "transfers")
 
 
 @role_required(*READ_ROLES)

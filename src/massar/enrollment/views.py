@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massar.core.access import role_required
+from massar.core.exports import export_response
 from massar.enrollment import selectors, services
-from massar.enrollment.exports import STUDENT_COLUMNS, csv_stream, student_export_rows, xlsx_bytes
+from massar.enrollment.exports import STUDENT_COLUMNS, student_export_rows
 from massar.enrollment.forms import RegistrationForm, UploadForm
 from massar.enrollment.student_import import Problem, template_csv, template_xlsx
 from massar.registry import selectors as registry_selectors
@@ -90,21 +91,10 @@ def import_template(request, fmt: str, scope):
 
 @role_required(*SEARCH_ROLES)
 def student_export(request, fmt: str, scope):
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     students = registry_selectors.student_search(scope, text=request.GET.get("q", ""))
-    rows = student_export_rows(scope, students=students)
-    if fmt == "xlsx":
-        response = HttpResponse(
-            xlsx_bytes(STUDENT_COLUMNS, rows, "students"),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    else:
-        response = StreamingHttpResponse(
-            csv_stream(STUDENT_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="students.{fmt}"'
-    return response
+    return export_response(
+        fmt, STUDENT_COLUMNS, student_export_rows(scope, students=students), "students"
+    )
 
 
 def _desk_school(scope, request):

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massar.core.access import role_required
-from massar.core.exports import csv_stream, xlsx_bytes
+from massar.core.exports import export_response
 from massar.schools import selectors, services
 from massar.schools.forms import CurriculumAddForm, CurriculumValuesForm, SchoolYearForm
 from massar.schools.models import CurriculumEntry, SchoolYear
@@ -57,8 +57,6 @@ def school_list(request, scope):
 
 @role_required(*OVERSIGHT)
 def school_export(request, fmt: str, scope):
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     rows = (
         [
             s.code,
@@ -75,17 +73,7 @@ def school_export(request, fmt: str, scope):
         ]
         for s in _schools(request, scope).iterator(chunk_size=2000)
     )
-    if fmt == "xlsx":
-        response = HttpResponse(
-            xlsx_bytes(SCHOOL_COLUMNS, rows, "schools"),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    else:
-        response = StreamingHttpResponse(
-            csv_stream(SCHOOL_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="schools.{fmt}"'
-    return response
+    return export_response(fmt, SCHOOL_COLUMNS, rows, "schools")
 
 
 @role_required(*OVERSIGHT)

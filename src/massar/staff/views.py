@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from massar.core.access import role_required
+from massar.core.exports import export_response
 from massar.staff import selectors, services
 from massar.staff.forms import StaffForm
 
@@ -105,12 +106,6 @@ STAFF_COLUMNS = [
 @role_required(*LIST_ROLES)
 def staff_export(request, fmt: str, scope):
     """The staff list the user sees (same filters), as CSV or XLSX."""
-    from django.http import Http404, HttpResponse, StreamingHttpResponse
-
-    from massar.core.exports import csv_stream, xlsx_bytes
-
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     school = None
     if request.GET.get("school"):
         school = selectors.staff_school(scope, request.GET["school"])
@@ -123,17 +118,7 @@ def staff_export(request, fmt: str, scope):
         .values_list(*STAFF_COLUMNS)
         .iterator(chunk_size=2000)
     )
-    if fmt == "xlsx":
-        response = HttpResponse(
-            xlsx_bytes(STAFF_COLUMNS, rows, "staff"),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    else:
-        response = StreamingHttpResponse(
-            csv_stream(STAFF_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="staff.{fmt}"'
-    return response
+    return export_response(fmt, STAFF_COLUMNS, rows, "staff")
 
 
 @role_required(*LIST_ROLES)

@@ -182,6 +182,13 @@ def test_director_home_counts_each_student_once(client, personas):
 def test_director_menu_reaches_every_rentree_page(client, personas):
     client.force_login(personas["director"])
     page = client.get("/").content.decode()
-    for url in ("/rentree/", "/classes/", "/assignments/", "/transfers/", "/staff/",
-                "/students/register/", "/imports/students/"):
+    for url in (
+        "/rentree/",
+        "/classes/",
+        "/assignments/",
+        "/transfers/",
+        "/staff/",
+        "/students/register/",
+        "/imports/students/",
+    ):
         assert f'href="{url}"' in page, url
