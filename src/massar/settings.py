@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "massar.registry",
     "massar.staff",
     "massar.enrollment",
+    "massar.assessment",
     "massar.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -191,3 +191,41 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (a test moved, results published...). The same event may
+    also go out by e-mail or SMS through core.channels."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+
+class VerifiableDocument(models.Model):
+    """A document the school issued (report card, school certificate) that anyone holding it
+    can check on the public verification page by its code. `facts` holds exactly what that
+    page may show (name, school, year, kind-specific key figures) and nothing more."""
+
+    class Kind(models.TextChoices):
+        REPORT_CARD = "REPORT_CARD", _("Report card")
+        CERTIFICATE = "CERTIFICATE", _("School certificate")
+
+    code = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    school = models.ForeignKey(
+        "schools.School", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    student_id = models.BigIntegerField(null=True, db_index=True)  # registry.Student, by id
+    subject_key = models.CharField(max_length=80, db_index=True)  # e.g. "report:<student>:<S1>"
+    facts = models.JSONField(default=dict)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)

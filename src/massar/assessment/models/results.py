@@ -1,0 +1,157 @@
+"""Results computed by the results job (set-based SQL, assessment/sql.py): subject and general
+averages, ranks, class statistics, proposed decisions; the class council's threshold, its
+overrides and validation; the director's publication per level and period."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Period(models.TextChoices):
+    S1 = "S1", _("Semester 1")
+    S2 = "S2", _("Semester 2")
+    ANNUAL = "ANNUAL", _("Year")
+
+
+AVERAGE = _("average")
+
+
+def _average(label=AVERAGE):
+    return models.DecimalField(label, max_digits=4, decimal_places=2, null=True, blank=True)
+
+
+class SubjectResult(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    school_class = models.ForeignKey(
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+    )
+    student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey("schools.Subject", on_delete=models.PROTECT, related_name="+")
+    average = _average()
+    rank = models.PositiveIntegerField(_("rank"), null=True)  # within class, same subject
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "period", "student", "subject"],
+                name="one_subject_result",
+            )
+        ]
+        indexes = [models.Index(fields=["student", "year"])]
+
+
+class GeneralResult(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    school_class = models.ForeignKey(
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="+")
+    average = _average(_("general average"))
+    coefficient_sum = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    weighted_sum = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    rank_class = models.PositiveIntegerField(_("rank in class"), null=True)
+    rank_level = models.PositiveIntegerField(_("rank in level"), null=True)
+    # ANNUAL rows only: the decision the rules propose (enrollment.Decision values)
+    proposed_decision = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "period", "student"], name="one_general_result"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["school", "year", "period", "school_class"]),
+            models.Index(fields=["student", "year"]),
+        ]
+
+
+class ClassSubjectStat(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    school_class = models.ForeignKey(
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.ForeignKey("schools.Subject", on_delete=models.PROTECT, related_name="+")
+    mean = _average(_("class mean"))
+    minimum = _average(_("lowest"))
+    maximum = _average(_("highest"))
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "period", "school_class", "subject"],
+                name="one_class_subject_stat",
+            )
+        ]
+
+
+class ClassCouncil(models.Model):
+    """A class's end-of-year council: its promotion threshold and its final validation."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    school_class = models.ForeignKey(
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+    )
+    threshold = models.DecimalField(
+        _("promotion threshold"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_class"], name="one_class_council")
+        ]
+
+
+class CouncilDecision(models.Model):
+    """The council's override of a proposed decision, with its reason. Kept apart from the
+    computed results so that re-running the results job never loses it."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(_("decision"), max_length=20)
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "student"], name="one_council_decision"
+            )
+        ]
+
+
+class Publication(models.Model):
+    """A level's results of a period made visible to students and guardians of a school."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "level", "period"], name="one_publication"
+            )
+        ]
