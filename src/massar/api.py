@@ -10,6 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
+from massar.assessment.api import ROUTERS as assessment_routers
+from massar.assessment.grades import GradeError
 from massar.core.api import router as core_router
 from massar.core.services import AccountError, api_token_user
 from massar.enrollment.api import router as enrollment_router
@@ -73,6 +75,11 @@ def on_schools_error(request, exc: SchoolsError):
     return _error(request, exc.code, exc.message, 400)
 
 
+@api.exception_handler(GradeError)
+def on_grade_error(request, exc: GradeError):
+    return _error(request, exc.code, exc.message, exc.status, problems=exc.problems)
+
+
 @api.exception_handler(RentreeError)
 def on_rentree_error(request, exc: RentreeError):
     return _error(request, exc.code, exc.message, 409)
@@ -119,3 +126,5 @@ api.add_router("/transfers/", transfer_router)
 api.add_router("/student-accounts/", provisioning_router)
 api.add_router("/schools/", schools_router)
 api.add_router("/staff/", staff_router)
+for _router in assessment_routers:
+    api.add_router("/evaluation/", _router)

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("massar.enrollment.transfer_urls")),
     path("", include("massar.enrollment.provisioning_urls")),
     path("", include("massar.registry.urls")),
+    path("", include("massar.assessment.urls")),
     path("", include("massar.core.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Pages of the evaluation's grid part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the evaluation's results part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Access-matrix rows of the evaluation's council part."""
+
+ROWS: dict = {}
