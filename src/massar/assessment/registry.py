@@ -14,6 +14,7 @@ PARTS = [
     "calendar",
     "certification",
     "report_cards",
+    "exports",
 ]
 
 for _part in PARTS:
