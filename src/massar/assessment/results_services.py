@@ -1,0 +1,309 @@
+"""The results computation: per school, in one short transaction each (schools in pk order,
+so a stopped job can be re-run and simply redoes every school), the set-based SQL of
+assessment/sql.py. Re-running it gives the same rows (each period is cleared and rebuilt).
+
+Also: who may start it (a director for their school, the directorate, academy or ministry for
+the schools of their territory), the job that runs it, and the reads of a class's results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from massar.assessment import sql
+from massar.assessment.models import ClassSubjectStat, GeneralResult, SubjectResult
+from massar.assessment.policy import policies_for_year, policy_for
+from massar.core.audit import audit_record
+from massar.core.jobs import job_start
+from massar.core.models import Role
+from massar.core.scopes import Scope
+from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
+from massar.schools.models import Level, School, SchoolYear, Semester, Track
+
+JOB_KIND = "results.compute"
+LAUNCH_ROLES = (Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE, Role.DIRECTOR)
+READ_ROLES = (
+    Role.MINISTRY,
+    Role.ACADEMY,
+    Role.DIRECTORATE,
+    Role.DIRECTOR,
+    Role.STAFF,
+    Role.TEACHER,
+)
+
+
+class ResultsError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+@dataclass
+class SchoolCount:
+    school_id: int
+    subject_results: int
+    general_results: int
+    seconds: float
+
+
+def _policy_rows(year: SchoolYear) -> list[sql.PolicyRow]:
+    """The policy of every level × track a class of the year uses (a couple of queries)."""
+    stored = policies_for_year(year)
+    levels = Level.objects.in_bulk()
+    tracks = Track.objects.in_bulk()
+    pairs = set(
+        SchoolClass.objects.filter(year=year).values_list("level_id", "track_id").distinct()
+    )
+    rows = []
+    for level_id, track_id in sorted(pairs, key=lambda p: (p[0], p[1] or 0)):
+        policy = policy_for(
+            year=year, level=levels[level_id], track=tracks.get(track_id), stored=stored
+        )
+        rows.append(
+            sql.PolicyRow(
+                level_id=level_id,
+                track_id=track_id,
+                activities=policy.has_activities,
+                weight1=sql.cents(policy.semester1_weight),
+                weight2=sql.cents(policy.semester2_weight),
+                threshold=sql.cents(policy.promotion_threshold),
+            )
+        )
+    return rows
+
+
+def results_compute_school(
+    *,
+    school_id: int,
+    year: SchoolYear,
+    statements: list[tuple[str, str]],
+    periods: tuple[str, ...],
+) -> SchoolCount:
+    """One school, one transaction: clear the periods and rebuild them."""
+    started = time.perf_counter()
+    params = {"school": school_id, "year": year.pk}
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # two runs on the same school queue instead of colliding on the unique keys
+            cursor.execute("SELECT pg_advisory_xact_lock(7305, %s)", [school_id])
+        counts = {}
+        for label, statement in statements:
+            cursor.execute(statement, params)
+            counts[label] = cursor.rowcount
+        subject_rows = counts.get("subject averages", 0) + counts.get("annual subject averages", 0)
+        general_rows = counts.get("general averages", 0) + counts.get("annual general averages", 0)
+        if min(counts.values()) < 0:  # SQLite gives no row count for INSERT … WITH
+            subject_rows = SubjectResult.objects.filter(
+                school_id=school_id, year=year, period__in=periods
+            ).count()
+            general_rows = GeneralResult.objects.filter(
+                school_id=school_id, year=year, period__in=periods
+            ).count()
+    return SchoolCount(
+        school_id=school_id,
+        subject_results=subject_rows,
+        general_results=general_rows,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def results_compute(
+    *,
+    year: SchoolYear,
+    school_ids: list[int] | None = None,
+    semester: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    actor=None,
+) -> dict:
+    """Compute the results of `year` for the schools (all when None), ordered by pk. With
+    `semester` 1 only S1 is computed; with 2, S2 and the year (ANNUAL); without, all three.
+    `progress(done, total)` is called after each school."""
+    if semester not in (None, 1, 2):
+        raise ResultsError("semester", _("The semester is 1 or 2."))
+    periods = sql.PERIODS_OF_SEMESTER[semester]
+    semesters = {
+        s.pk: f"S{s.number}"
+        for s in Semester.objects.filter(year=year).order_by("number")
+        if f"S{s.number}" in periods
+    }
+    statements = sql.school_statements(_policy_rows(year), semesters, periods)
+    schools = School.objects.order_by("pk")
+    if school_ids is not None:
+        schools = schools.filter(pk__in=school_ids)
+    ids = list(schools.values_list("pk", flat=True))
+    started = time.perf_counter()
+    subject_rows = general_rows = 0
+    for done, school_id in enumerate(ids, start=1):
+        count = results_compute_school(
+            school_id=school_id, year=year, statements=statements, periods=periods
+        )
+        subject_rows += count.subject_results
+        general_rows += count.general_results
+        if progress:
+            progress(done, len(ids))
+    summary = {
+        "year": year.code,
+        "semester": semester,
+        "periods": list(periods),
+        "schools": len(ids),
+        "subject_results": subject_rows,
+        "general_results": general_rows,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    audit_record(
+        actor=actor,
+        action="results.compute",
+        object_type="school_year",
+        object_id=year.pk,
+        after=summary,
+        school_id=ids[0] if len(ids) == 1 else None,
+    )
+    return summary
+
+
+# --- who may start it ----------------------------------------------------------------------
+
+
+def launch_schools(scope: Scope) -> QuerySet[School]:
+    """The schools whose results the user may compute: a director's own; the territory of a
+    directorate, academy or the ministry. Office staff and teachers: none."""
+    if scope.is_territorial:
+        return School.objects.filter(
+            scope.schools_q() | Q(pk__in=scope.director_school_ids)
+        ).order_by("code")
+    return School.objects.filter(pk__in=scope.director_school_ids).order_by("code")
+
+
+def results_start(
+    *,
+    scope: Scope,
+    actor,
+    year: SchoolYear,
+    school: School | None = None,
+    semester: int | None = None,
+) -> object:
+    """Start the results job for one school or for every school the user may compute."""
+    if not scope.has(*LAUNCH_ROLES):
+        raise PermissionDenied
+    if semester not in (None, 1, 2):
+        raise ResultsError("semester", _("The semester is 1 or 2."))
+    allowed = launch_schools(scope)
+    if school is not None:
+        if not allowed.filter(pk=school.pk).exists():
+            raise Http404
+    elif not scope.nation and not allowed.exists():
+        raise PermissionDenied
+    if school is not None:
+        title = _("Results of %(school)s for %(year)s") % {"school": school.code, "year": year}
+    else:
+        title = _("Results of all your schools for %(year)s") % {"year": year}
+    return job_start(
+        kind=JOB_KIND,
+        title=title,
+        params={
+            "year": year.code,
+            "school": school.code if school else None,
+            "semester": semester,
+        },
+        actor=actor,
+        school_id=school.pk if school else None,
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def class_for_results(scope: Scope, user, class_id: int) -> SchoolClass:
+    """A class whose results the user may read: the school's administration, a teacher of the
+    class, or the oversight of its territory; 404 otherwise. Students and guardians read
+    published results in their own spaces, not here."""
+    school_class = (
+        SchoolClass.objects.select_related("school", "level", "track", "year")
+        .filter(pk=class_id)
+        .first()
+    )
+    if school_class is None or not scope.has(*READ_ROLES):
+        raise Http404
+    school_id = school_class.school_id
+    if scope.administers_school(school_id):
+        return school_class
+    if scope.is_territorial and School.objects.filter(scope.schools_q(), pk=school_id).exists():
+        return school_class
+    if (
+        scope.has(Role.TEACHER)
+        and TeachingAssignment.objects.filter(
+            school_class_id=class_id, teacher__user_id=user.pk
+        ).exists()
+    ):
+        return school_class
+    raise Http404
+
+
+@dataclass
+class ClassResults:
+    school_class: SchoolClass
+    period: str
+    subjects: list  # [(subject_id, code, name)]
+    rows: list  # [{"student", "general", "subjects": {subject_id: SubjectResult}}]
+    stats: dict  # subject_id -> ClassSubjectStat
+    computed: bool
+
+
+def class_results(school_class: SchoolClass, period: str) -> ClassResults:
+    """A class's results of a period: students (enrolled now, by name), their subject averages
+    and ranks, general average and ranks, and the class statistics — four queries."""
+    key = {"school_id": school_class.school_id, "year_id": school_class.year_id, "period": period}
+    enrollments = list(
+        Enrollment.objects.filter(school_class=school_class, status=Enrollment.Status.ENROLLED)
+        .select_related("student")
+        .order_by("student__last_name_fr", "student__first_name_fr", "student_id")
+    )
+    general = {
+        g.student_id: g
+        for g in GeneralResult.objects.filter(school_class=school_class, **key).only(
+            "student_id",
+            "average",
+            "rank_class",
+            "rank_level",
+            "proposed_decision",
+            "coefficient_sum",
+            "weighted_sum",
+        )
+    }
+    by_student: dict[int, dict] = {}
+    subjects: dict[int, tuple] = {}
+    for r in SubjectResult.objects.filter(school_class=school_class, **key).select_related(
+        "subject"
+    ):
+        by_student.setdefault(r.student_id, {})[r.subject_id] = r
+        subjects[r.subject_id] = (r.subject_id, r.subject.code, r.subject.name)
+    stats = {
+        s.subject_id: s for s in ClassSubjectStat.objects.filter(school_class=school_class, **key)
+    }
+    rows = [
+        {
+            "student": e.student,
+            "general": general.get(e.student_id),
+            "subjects": [
+                by_student.get(e.student_id, {}).get(sid)
+                for sid in sorted(subjects, key=lambda s: subjects[s][1])
+            ],
+        }
+        for e in enrollments
+    ]
+    ordered = [subjects[s] for s in sorted(subjects, key=lambda s: subjects[s][1])]
+    return ClassResults(
+        school_class=school_class,
+        period=period,
+        subjects=ordered,
+        rows=rows,
+        stats=[stats.get(s[0]) for s in ordered],
+        computed=bool(general),
+    )
