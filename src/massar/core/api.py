@@ -105,3 +105,9 @@ def job_status(request, job_id: int):
         },
         "percent": job.percent,
     }
+
+
+# the caller's notifications (massar.core.notification_api)
+from massar.core.notification_api import router as notification_router  # noqa: E402
+
+router.add_router("/notifications/", notification_router)

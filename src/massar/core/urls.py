@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from massar.core import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("accounts/two-step/", views.totp_setup, name="totp_setup"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
+    path("", include("massar.core.notification_urls")),
 ]

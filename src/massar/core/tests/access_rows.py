@@ -1,6 +1,6 @@
 """Access-matrix rows of core's routes (and the project's shared ones: i18n, admin, docs)."""
 
-from massar.core.models import Job
+from massar.core.models import Job, Notification
 from massar.core.tests.access import STAFF, Case, expect
 
 LOGIN = 302  # anonymous users are sent to the sign-in page
@@ -17,6 +17,26 @@ def _job_cases(p):
         Case(f"/jobs/{job.pk}/", expect(404, anon=LOGIN, director=200, staff=200, ministry=200)),
         Case(
             f"/api/v1/jobs/{job.pk}", expect(404, anon=401, director=200, staff=200, ministry=200)
+        ),
+    ]
+
+
+def _notification_cases(p):
+    """A notification of the student persona: only its owner may mark it read; for everyone
+    else it does not exist (404)."""
+    page_n = Notification.objects.create(user=p["student"], kind="test", title="t", url="/")
+    api_n = Notification.objects.create(user=p["student"], kind="test", title="t")
+    return [
+        Case(
+            f"/notifications/{page_n.pk}/read/",
+            expect(404, anon=LOGIN, student=302),
+            method="post",
+        ),
+        Case(
+            f"/api/v1/notifications/{api_n.pk}/read",
+            expect(404, anon=401, student=200),
+            method="post",
+            json=True,
         ),
     ]
 
@@ -40,6 +60,18 @@ ROWS = {
     ],
     "jobs/<int:job_id>/": _job_cases,
     "api/v1/jobs/<job_id>": lambda p: [],  # covered with the page above
+    # every signed-in user has their own notifications
+    "notifications/": lambda p: [Case("/notifications/", expect(200, anon=LOGIN))],
+    "notifications/<int:notification_id>/read/": _notification_cases,
+    "notifications/read-all/": lambda p: [
+        Case("/notifications/read-all/", expect(302), method="post"),
+        Case("/notifications/read-all/", expect(405)),
+    ],
+    "api/v1/notifications/": lambda p: [Case("/api/v1/notifications/", expect(200, anon=401))],
+    "api/v1/notifications/<int:notification_id>/read": lambda p: [],  # with the page above
+    "api/v1/notifications/read-all": lambda p: [
+        Case("/api/v1/notifications/read-all", expect(200, anon=401), method="post", json=True)
+    ],
     "api/v1/": lambda p: [Case("/api/v1/", expect(404))],
     "api/v1/me": lambda p: [Case("/api/v1/me", expect(200, anon=401))],
     "api/v1/auth/token": lambda p: [
