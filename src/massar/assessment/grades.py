@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,7 +121,10 @@ def deadline_for(*, semester, school_id: int):
     """The last day of grade entry for a school's semester (school date first), or None."""
     rows = {
         d.school_id: d.closes_on
-        for d in GradeDeadline.objects.filter(semester=semester, school_id__in=[school_id, None])
+        # `school_id__in=[x, None]` would never match the national row (NULL is not IN)
+        for d in GradeDeadline.objects.filter(semester=semester).filter(
+            Q(school_id=school_id) | Q(school__isnull=True)
+        )
     }
     return rows.get(school_id, rows.get(None))
 
