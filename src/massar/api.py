@@ -20,6 +20,7 @@ from massar.enrollment.provisioning import router as provisioning_router
 from massar.enrollment.rentree import RentreeError
 from massar.enrollment.services import EnrollmentError
 from massar.enrollment.transfer_api import router as transfer_router
+from massar.portal.api import ROUTERS as portal_routers
 from massar.registry.api import router as registry_router
 from massar.registry.services import RegistryError
 from massar.schools.api import router as schools_router
@@ -128,3 +129,5 @@ api.add_router("/schools/", schools_router)
 api.add_router("/staff/", staff_router)
 for _router in assessment_routers:
     api.add_router("/evaluation/", _router)
+for _router in portal_routers:
+    api.add_router("/me/", _router)

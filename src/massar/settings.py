@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "massar.staff",
     "massar.enrollment",
     "massar.assessment",
+    "massar.portal",
     "massar.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("massar.enrollment.provisioning_urls")),
     path("", include("massar.registry.urls")),
     path("", include("massar.assessment.urls")),
+    path("", include("massar.portal.urls")),
     path("", include("massar.core.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Pages of the spaces' appointments part."""
+
+urlpatterns: list = []

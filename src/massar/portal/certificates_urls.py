@@ -1,0 +1,3 @@
+"""Pages of the spaces' certificates part."""
+
+urlpatterns: list = []

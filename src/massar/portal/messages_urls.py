@@ -1,0 +1,3 @@
+"""Pages of the spaces' messages part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the spaces' results_day part."""
+
+urlpatterns: list = []

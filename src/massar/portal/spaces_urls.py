@@ -1,0 +1,3 @@
+"""Pages of the spaces' spaces part."""
+
+urlpatterns: list = []

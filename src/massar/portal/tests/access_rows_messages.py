@@ -1,0 +1,3 @@
+"""Access-matrix rows of the spaces' messages part."""
+
+ROWS: dict = {}

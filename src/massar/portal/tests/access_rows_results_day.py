@@ -1,0 +1,3 @@
+"""Access-matrix rows of the spaces' results_day part."""
+
+ROWS: dict = {}

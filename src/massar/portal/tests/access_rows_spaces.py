@@ -1,0 +1,3 @@
+"""Access-matrix rows of the spaces' spaces part."""
+
+ROWS: dict = {}
