@@ -24,7 +24,7 @@ from massar.core.audit import audit_record
 from massar.core.jobs import job_start
 from massar.core.models import Role
 from massar.core.scopes import Scope
-from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
+from massar.enrollment.models import Decision, Enrollment, SchoolClass, TeachingAssignment
 from massar.schools.models import Level, School, SchoolYear, Semester, Track
 
 JOB_KIND = "results.compute"
@@ -174,6 +174,8 @@ def results_compute(
 def launch_schools(scope: Scope) -> QuerySet[School]:
     """The schools whose results the user may compute: a director's own; the territory of a
     directorate, academy or the ministry. Office staff and teachers: none."""
+    if scope.nation:
+        return School.objects.order_by("code")
     if scope.is_territorial:
         return School.objects.filter(
             scope.schools_q() | Q(pk__in=scope.director_school_ids)
@@ -277,6 +279,9 @@ def class_results(school_class: SchoolClass, period: str) -> ClassResults:
             "weighted_sum",
         )
     }
+    labels = dict(Decision.choices)
+    for g in general.values():
+        g.decision_label = labels.get(g.proposed_decision, g.proposed_decision)
     by_student: dict[int, dict] = {}
     subjects: dict[int, tuple] = {}
     for r in SubjectResult.objects.filter(school_class=school_class, **key).select_related(
