@@ -5,7 +5,9 @@ API, with constant query counts and the access rows of the part."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from massar.assessment import council_selectors as selectors
 from massar.assessment import council_services as services
@@ -259,12 +261,19 @@ def test_council_page_shows_proposals_and_runs_constant_queries(
     small, big = school_class(COLLEGE, 0), school_class(COLLEGE, 1)
     for sc in (small, big):
         results_for(sc, {e.student_id: 11 for e in enrolled(sc)})
+    # the small class keeps three students; an override on one of them
+    Enrollment.objects.filter(pk__in=[e.pk for e in enrolled(small)[3:]]).update(status="LEFT")
+    CouncilDecision.objects.create(
+        school=small.school,
+        year=small.year,
+        student_id=enrolled(small)[0].student_id,
+        decision="REPEATS",
+        reason="Absences",
+    )
+    assert len(enrolled(big)) > 10
     client = _client(personas["director"])
     counts = []
     for sc in (small, big):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"/councils/{sc.pk}/")
         assert response.status_code == 200
@@ -274,6 +283,14 @@ def test_council_page_shows_proposals_and_runs_constant_queries(
         client.get(f"/councils/{big.pk}/")
     html = response.content.decode()
     assert html.count('data-testid="council-row"') == len(enrolled(big))
+    api_counts = []
+    for sc in (small, big):
+        with CaptureQueriesContext(connection) as ctx:
+            got = client.get(f"/api/v1/evaluation/councils/{sc.pk}")
+        assert got.status_code == 200
+        api_counts.append(len(ctx))
+    assert api_counts[0] == api_counts[1]
+    assert len(got.json()["students"]) == len(enrolled(big))
     assert "Promoted" in html and "council-validate" in html
 
 
