@@ -95,4 +95,7 @@ class CertificationResult(models.Model):
     general = models.DecimalField(_("general mark"), max_digits=4, decimal_places=2, null=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     mention = models.CharField(max_length=20, blank=True)
+    # the general mark of the normal session, kept once a rattrapage has replaced `general`
+    normal_general = models.DecimalField(max_digits=4, decimal_places=2, null=True)
+    rattrapage = models.BooleanField(_("admitted to the rattrapage session"), default=False)
     computed_at = models.DateTimeField(auto_now=True)
