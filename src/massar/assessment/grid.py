@@ -1,0 +1,7 @@
+"""The grid part's registrations: the "Grades" entry of the navigation."""
+
+from django.utils.translation import gettext_lazy as _
+
+from massar.core.navigation import nav_entry
+
+nav_entry("assessment:grade_books", _("Grades"), ["TEACHER", "DIRECTOR", "STAFF"], 39)
