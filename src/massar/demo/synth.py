@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import accumulate
 
 from django.conf import settings
@@ -1889,7 +1890,131 @@ def _ppr_start() -> int:
     return max(2_000_000, top + 1)
 
 
-def generate(*, students: int, seed: int = 1, log: Callable[[str], None] | None = None) -> Result:
+# --- grades (`--with-grades`) -------------------------------------------------------------------
+# A year of continuous assessment for the generated classes: for every enrolled student, every
+# subject of the class's curriculum and both semesters, one mark line with 3 or 4 tests (the
+# same number for a class × subject × semester) and the integrated-activities mark; about 4 % of
+# the marks are absences. A mark is 11 + 2.5 × (the student's level) + 2.5 × (noise), both
+# standard normal, so marks spread as N(11, 3.5) and students differ; clipped to [0, 20] and
+# rounded to a quarter point. The history of these synthetic marks (MarkChange) is not written:
+# they never went through an entry path.
+
+ABSENCE_RATE = 0.04
+MARK_LINE_COLUMNS = (
+    "school_id", "school_class_id", "subject_id", "semester_id", "student_id",
+    "score1", "score2", "score3", "score4", "absent1", "absent2", "absent3", "absent4",
+    "activities", "activities_absent", "remark", "version", "updated_at",
+)  # fmt: skip
+
+
+def _pg_grades(year_id: int, first_class: int, last_class: int, seed: int) -> int:
+    """One INSERT … SELECT on PostgreSQL: random() in SQL, nothing goes through Python."""
+    from massar.assessment.models import MarkLine
+    from massar.enrollment.models import Enrollment, SchoolClass
+    from massar.schools.models import CurriculumEntry, Semester
+
+    def q(model):
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def mark(effect: str) -> str:
+        noise = "sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())"
+        value = f"11 + 2.5 * {effect} + 2.5 * {noise}"
+        return f"LEAST(20, GREATEST(0, ROUND(CAST(({value}) * 4 AS numeric)) / 4))"
+
+    # the student's level: a normal deviate from three hashes of the id (Irwin–Hall, var 1)
+    effect = " + ".join(
+        f"MOD(e.student_id * {k}, 10007) / 10007.0" for k in (7919, 104729, 1299709)
+    )
+    tests = f"3 + MOD(e.school_class_id + ce.subject_id * 31 + sem.id * 17 + {seed}, 2)"
+    sql = f"""
+    INSERT INTO {q(MarkLine)} ({", ".join(MARK_LINE_COLUMNS)})
+    SELECT school_id, school_class_id, subject_id, semester_id, student_id,
+           CASE WHEN a1 THEN NULL ELSE m1 END, CASE WHEN a2 THEN NULL ELSE m2 END,
+           CASE WHEN a3 THEN NULL ELSE m3 END,
+           CASE WHEN n < 4 OR a4 THEN NULL ELSE m4 END,
+           a1, a2, a3, n = 4 AND a4, CASE WHEN a5 THEN NULL ELSE m5 END, a5, '', 0, now()
+    FROM (
+        SELECT e.school_id, e.school_class_id, ce.subject_id, sem.id AS semester_id,
+               e.student_id, {tests} AS n,
+               random() < {ABSENCE_RATE} AS a1, random() < {ABSENCE_RATE} AS a2,
+               random() < {ABSENCE_RATE} AS a3, random() < {ABSENCE_RATE} AS a4,
+               random() < {ABSENCE_RATE} AS a5,
+               {mark("z")} AS m1, {mark("z")} AS m2, {mark("z")} AS m3, {mark("z")} AS m4,
+               {mark("z")} AS m5
+        FROM {q(Enrollment)} e
+        JOIN {q(SchoolClass)} c ON c.id = e.school_class_id
+        JOIN {q(CurriculumEntry)} ce ON ce.year_id = c.year_id AND ce.level_id = c.level_id
+             AND ce.track_id IS NOT DISTINCT FROM c.track_id
+        JOIN {q(Semester)} sem ON sem.year_id = c.year_id
+        CROSS JOIN LATERAL (SELECT ({effect} - 1.5) * 2 AS z) st
+        WHERE e.year_id = %(year)s AND e.status = 'ENROLLED'
+          AND e.school_class_id BETWEEN %(first)s AND %(last)s
+        OFFSET 0
+    ) line"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [((seed * 7919) % 10000) / 10000.0])
+        cursor.execute(sql, {"year": year_id, "first": first_class, "last": last_class})
+        return cursor.rowcount
+
+
+def _python_grades(sink, year_id: int, first_class: int, last_class: int, seed: int) -> int:
+    """The same marks drawn in Python (SQLite), written through the sink."""
+    from massar.assessment.models import MarkLine
+    from massar.enrollment.models import Enrollment
+    from massar.schools.models import CurriculumEntry, Semester
+
+    rng = random.Random(f"massar-synth/{seed}/grades/{first_class}")
+    now = timezone.now()
+    curriculum = defaultdict(list)
+    for level_id, track_id, subject_id in CurriculumEntry.objects.filter(
+        year_id=year_id
+    ).values_list("level_id", "track_id", "subject_id"):
+        curriculum[(level_id, track_id)].append(subject_id)
+    semesters = list(Semester.objects.filter(year_id=year_id).values_list("pk", flat=True))
+    enrolled = Enrollment.objects.filter(
+        year_id=year_id,
+        status="ENROLLED",
+        school_class__pk__range=(first_class, last_class),
+    ).values_list(
+        "school_id", "school_class_id", "student_id", "school_class__level_id",
+        "school_class__track_id",
+    )  # fmt: skip
+
+    def mark(z: float):
+        value = 11 + 2.5 * z + 2.5 * rng.gauss(0, 1)
+        return Decimal(round(min(20.0, max(0.0, value)) * 4) / 4).quantize(Decimal("0.01"))
+
+    def rows():
+        for school_id, class_id, student_id, level_id, track_id in enrolled.iterator():
+            z = rng.gauss(0, 1)
+            for subject_id in curriculum.get((level_id, track_id), []):
+                for sem in semesters:
+                    n = 3 + (class_id + subject_id * 31 + sem * 17 + seed) % 2
+                    absent = [rng.random() < ABSENCE_RATE for _ in range(5)]
+                    scores = [None if i >= n or absent[i] else mark(z) for i in range(4)]
+                    yield (
+                        school_id, class_id, subject_id, sem, student_id, *scores,
+                        absent[0], absent[1], absent[2], n == 4 and absent[3],
+                        None if absent[4] else mark(z), absent[4], "", 0, now,
+                    )  # fmt: skip
+
+    return sink.write(MarkLine, MARK_LINE_COLUMNS, rows())
+
+
+def generate_grades(*, sink, year_id: int, first_class: int, last_class: int, seed: int) -> int:
+    """Mark lines for the enrolled students of the classes first_class..last_class."""
+    if sink.vendor == "postgresql":
+        return _pg_grades(year_id, first_class, last_class, seed)
+    return _python_grades(sink, year_id, first_class, last_class, seed)
+
+
+def generate(
+    *,
+    students: int,
+    seed: int = 1,
+    log: Callable[[str], None] | None = None,
+    with_grades: bool = False,
+) -> Result:
     """Build a synthetic nation of `students` students in one transaction (see the module)."""
     from massar.core.audit import audit_record
     from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
@@ -2026,6 +2151,17 @@ def generate(*, students: int, seed: int = 1, log: Callable[[str], None] | None 
             f"staff: {rows['staff member']:,} staff, {rows['teaching assignment']:,} teaching "
             f"assignments in {time.perf_counter() - t_staff:.1f} s"
         )
+        if with_grades:
+            t = time.perf_counter()
+            rows["mark line"] += generate_grades(
+                sink=sink,
+                year_id=ref.year_id,
+                first_class=class_first,
+                last_class=class_first + n_classes - 1,
+                seed=seed * 1000 + run,
+            )
+            seconds["mark line"] += time.perf_counter() - t
+            log(f"grades: {rows['mark line']:,} mark lines in {seconds['mark line']:.1f} s")
         audit_record(
             actor=None,
             action=AUDIT_ACTION,
@@ -2035,8 +2171,10 @@ def generate(*, students: int, seed: int = 1, log: Callable[[str], None] | None 
             source="command",
         )
     t = time.perf_counter()
+    from massar.assessment.models import MarkLine
+
     sink.analyze([School, SchoolClass, Student, Guardian, GuardianLink, Enrollment, StaffMember,
-                  through, Posting, TeachingAssignment])  # fmt: skip
+                  through, Posting, TeachingAssignment, MarkLine])  # fmt: skip
     seconds["analyze"] += time.perf_counter() - t
     elapsed = time.perf_counter() - started
     return Result(

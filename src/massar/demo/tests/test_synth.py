@@ -213,10 +213,38 @@ def test_a_second_run_adds_a_distinct_set():
 
 
 @pytest.mark.django_db
-def test_grades_are_refused_until_the_evaluation_issue():
-    with pytest.raises(CommandError, match="not available until the evaluation issue lands"):
-        call_command("generate", students=N, with_grades=True)
-    assert not _generated_schools().exists()
+def test_with_grades_fills_a_year_of_marks_for_the_generated_students():
+    from decimal import Decimal
+
+    from django.db.models import Count, Max, Min, Q
+
+    from massar.assessment.models import GeneralResult, MarkLine
+    from massar.assessment.results_services import results_compute
+    from massar.schools.models import SchoolYear
+
+    call_command("generate", students=N, with_grades=True)
+    lines = MarkLine.objects.filter(school__in=_generated_schools())
+    figures = lines.aggregate(
+        n=Count("pk"),
+        students=Count("student", distinct=True),
+        low=Min("score1"),
+        high=Max("score1"),
+        absent=Count("pk", filter=Q(absent1=True)),
+        four=Count("pk", filter=Q(score4__isnull=False)),
+    )
+    assert figures["students"] == N
+    assert figures["n"] >= N * 2 * 5  # both semesters, at least five subjects each
+    assert Decimal(0) <= figures["low"] < figures["high"] <= Decimal(20)
+    assert 0 < figures["absent"] < figures["n"] * 0.1  # about 4 % absences
+    assert 0 < figures["four"] < figures["n"]  # 3 or 4 tests
+    assert all((v * 4) % 1 == 0 for v in lines.values_list("score2", flat=True)[:500] if v)
+    school = _generated_schools().order_by("pk").first()
+    results_compute(year=SchoolYear.objects.get(code="2025-2026"), school_ids=[school.pk])
+    averages = GeneralResult.objects.filter(school=school, period="ANNUAL").exclude(
+        average__isnull=True
+    )
+    assert averages.exists()
+    assert Decimal(6) < averages.aggregate(m=Max("average"))["m"] <= Decimal(20)
 
 
 @pytest.mark.django_db

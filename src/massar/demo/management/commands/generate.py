@@ -26,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-grades",
             action="store_true",
-            help="also generate grades (not available until the evaluation issue lands)",
+            help="also generate a year of marks (both semesters, 3-4 tests and the activities "
+            "mark per subject, some absences) for the generated students",
         )
         parser.add_argument(
             "--plan-only",
@@ -35,18 +36,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, students, seed, with_grades, plan_only, **options):
-        if with_grades:
-            raise CommandError(
-                "--with-grades is not available until the evaluation issue lands "
-                "(there are no grades to generate yet)."
-            )
         try:
             if plan_only:
                 summary = plan_nation(students, seed).summary()
                 for key, value in summary.items():
                     self.stdout.write(f"{key}: {value}")
                 return
-            result = generate(students=students, seed=seed, log=self.stdout.write)
+            result = generate(
+                students=students, seed=seed, log=self.stdout.write, with_grades=with_grades
+            )
         except GenerationError as err:
             raise CommandError(str(err)) from err
         self.stdout.write("")
