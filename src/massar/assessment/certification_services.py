@@ -505,6 +505,12 @@ def exam_marks_import(*, scope: Scope | None, actor, session: ExamSession, data:
                 }
             )
             continue
+        value, error = mark_parse(score)
+        if error is None and (value is None) == (absent != "1"):
+            error = _("Give a score, or no score and absent 1.")
+        if error:
+            problems.append({"where": _("line %(n)s, score") % {"n": n}, "message": error})
+            continue
         inputs.append(
             MarkInput(
                 where=where,
