@@ -269,3 +269,22 @@ def publication_publish(request, payload: PublicationIn):
 def publication_withdraw(request, payload: PublicationIn):
     """Unpublish a level's results of a period at the director's school."""
     return _publication_step(request, payload, services.publication_withdraw)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+@router.get("/exports/{kind}", response={200: None})
+def export_get(request, kind: str, year: str | None = None, school: int | None = None):
+    """An analysts' export as CSV (UTF-8, header row): `grades`, `results` or `curriculum`
+    of `year` (default: the current one), within the caller's scope; `school` (an id) narrows
+    it to one school of that scope."""
+    from massar.assessment import exports
+
+    return exports.export_download(
+        scope=_scope(request, exports.EXPORT_ROLES),
+        actor=request.user,
+        kind=kind,
+        year_code=year or "",
+        school_id="" if school is None else str(school),
+    )

@@ -16,7 +16,6 @@ from massar.assessment import council_services as services
 from massar.assessment import exports
 from massar.assessment.models.results import Period
 from massar.core.access import role_required
-from massar.core.exports import export_response
 from massar.enrollment.models import Decision
 from massar.schools.models import Level, SchoolYear
 from massar.schools.selectors import current_year
@@ -217,23 +216,6 @@ def publication_withdraw(request, scope):
 # --- exports ----------------------------------------------------------------------------------
 
 
-def _export_school(request, scope):
-    """The school asked for, within the user's scope; a director or office staff always gets
-    their own school, oversight roles their whole territory when none is asked for."""
-    wanted = request.GET.get("school", "")
-    schools = exports.export_schools(scope)
-    if scope.school_ids and not scope.is_territorial:
-        school = (schools.filter(pk=wanted) if wanted.isdigit() else schools).first()
-        if school is None:
-            raise Http404
-        return school
-    if not wanted:
-        return None
-    if not wanted.isdigit():
-        raise Http404
-    return get_object_or_404(schools, pk=wanted)
-
-
 @role_required(*exports.EXPORT_ROLES)
 def export_page(request, scope):
     years = SchoolYear.objects.order_by("-starts_on")
@@ -251,14 +233,10 @@ def export_page(request, scope):
 
 @role_required(*exports.EXPORT_ROLES)
 def export_download(request, kind: str, scope):
-    if kind not in exports.KINDS:
-        raise Http404
-    year_code = request.GET.get("year", "")
-    year = SchoolYear.objects.filter(code=year_code).first() if year_code else current_year()
-    if year is None:
-        raise Http404
-    school = _export_school(request, scope)
-    columns, rows = exports.export_rows(kind, scope, year=year, school=school)
-    exports.export_record(actor=request.user, kind=kind, year=year, school=school, scope=scope)
-    name = f"{kind}_{year.code}" + (f"_{school.code}" if school else "")
-    return export_response("csv", columns, rows, name)
+    return exports.export_download(
+        scope=scope,
+        actor=request.user,
+        kind=kind,
+        year_code=request.GET.get("year", ""),
+        school_id=request.GET.get("school", ""),
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from massar.assessment.models import (
@@ -217,6 +218,41 @@ def export_record(*, actor, kind: str, year: SchoolYear, school: School | None, 
     )
 
 
+def _export_school(scope: Scope, wanted: str) -> School | None:
+    """The school asked for, within the user's scope; a director or office staff always gets
+    their own school, oversight roles their whole territory when none is asked for."""
+    schools = export_schools(scope)
+    if scope.school_ids and not scope.is_territorial:
+        school = (schools.filter(pk=wanted) if wanted.isdigit() else schools).first()
+        if school is None:
+            raise Http404
+        return school
+    if not wanted:
+        return None
+    school = schools.filter(pk=wanted).first() if wanted.isdigit() else None
+    if school is None:
+        raise Http404
+    return school
+
+
+def export_download(*, scope: Scope, actor, kind: str, year_code: str, school_id: str):
+    """The CSV download of an export kind within the user's scope (page and API), recorded
+    in the audit log; 404 for an unknown kind, year or a school outside the scope."""
+    from massar.core.exports import export_response
+    from massar.schools.selectors import current_year
+
+    if kind not in KINDS:
+        raise Http404
+    year = SchoolYear.objects.filter(code=year_code).first() if year_code else current_year()
+    if year is None:
+        raise Http404
+    school = _export_school(scope, school_id or "")
+    columns, rows = export_rows(kind, scope, year=year, school=school)
+    export_record(actor=actor, kind=kind, year=year, school=school, scope=scope)
+    name = f"{kind}_{year.code}" + (f"_{school.code}" if school else "")
+    return export_response("csv", columns, rows, name)
+
+
 # --- command line -----------------------------------------------------------------------------
 
 
@@ -285,6 +321,6 @@ def export_curriculum(options, command) -> int:
 
 # --- menu -------------------------------------------------------------------------------------
 
-nav_entry("assessment:council_list", _("Class councils"), ["DIRECTOR", "STAFF"], 44)
-nav_entry("assessment:publication_list", _("Publication of results"), ["DIRECTOR"], 45)
+nav_entry("assessment:council_list", _("Class councils"), EXPORT_ROLES, 44)
+nav_entry("assessment:publication_list", _("Publication of results"), ["DIRECTOR", "STAFF"], 45)
 nav_entry("assessment:export_page", _("Evaluation exports"), EXPORT_ROLES, 46)

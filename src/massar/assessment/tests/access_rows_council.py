@@ -203,6 +203,15 @@ def _exports(p):
             f"/evaluation-exports/grades.csv?school={lycee.pk}",
             expect(403, anon=302, **{**readers, **HIDDEN}),
         ),
+        Case(f"/api/v1/evaluation/exports/results?year={year}", expect(403, anon=401, **readers)),
+        Case(
+            "/api/v1/evaluation/exports/marks",
+            expect(403, anon=401, **{r: 404 for r in readers}),
+        ),
+        Case(
+            f"/api/v1/evaluation/exports/grades?school={lycee.pk}",
+            expect(403, anon=401, **{**readers, **HIDDEN}),
+        ),
     ]
 
 
@@ -229,4 +238,5 @@ ROWS = {
     "api/v1/evaluation/publications/withdraw": lambda p: [],
     "evaluation-exports/": _exports,
     "evaluation-exports/<str:kind>.csv": lambda p: [],  # with evaluation-exports/
+    "api/v1/evaluation/exports/<kind>": lambda p: [],  # with evaluation-exports/
 }

@@ -209,6 +209,10 @@ def test_downloads_are_scoped_and_audited(data, personas):
 
     rows = _download(client, f"/evaluation-exports/results.csv?year={sc.year.code}")
     assert rows[0] == RESULT_COLUMNS and len(rows) == 6
+    # the same through the API
+    client.force_login(personas["director"])
+    rows = _download(client, f"/api/v1/evaluation/exports/grades?year={sc.year.code}")
+    assert rows[0] == GRADE_COLUMNS and {r[1] for r in rows[1:]} == {COLLEGE}
 
 
 def test_export_page_lists_the_three_downloads(personas):
