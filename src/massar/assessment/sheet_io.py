@@ -803,8 +803,12 @@ class SheetResult:
     marks_changed: int
 
 
-def _lines_from(parsed: ParsedSheet, ctx: SheetContext) -> tuple[list[LineInput], list[dict]]:
-    """LineInputs of the clean rows, and every problem by cell."""
+def _lines_from(
+    parsed: ParsedSheet, ctx: SheetContext, *, rebind: bool = False
+) -> tuple[list[LineInput], list[dict]]:
+    """LineInputs of the clean rows, and every problem by cell. `rebind`: the operator named
+    the class, subject or semester on the command line, so a signed row of another book is
+    taken for its student only (who must be in this class), without its version."""
     c = ctx.school_class
     roster = {e.student.code_massar.upper(): e.student for e in _roster(c)}
     by_id = {s.pk: s for s in roster.values()}
@@ -838,7 +842,13 @@ def _lines_from(parsed: ParsedSheet, ctx: SheetContext) -> tuple[list[LineInput]
                 )
                 continue
             student_id, class_id, subject_id, semester_id, version = row.signed
-            if (class_id, subject_id, semester_id) != (
+            if rebind and (class_id, subject_id, semester_id) != (
+                c.pk,
+                ctx.subject.pk,
+                ctx.semester.pk,
+            ):
+                version = None
+            elif (class_id, subject_id, semester_id) != (
                 c.pk,
                 ctx.subject.pk,
                 ctx.semester.pk,
@@ -1052,7 +1062,9 @@ def sheet_import(
     ctx = sheet_context(
         school_class=target.school_class, subject=target.subject, semester=target.semester
     )
-    lines, problems = _lines_from(parsed, ctx)
+    lines, problems = _lines_from(
+        parsed, ctx, rebind=bool(overridden & {"class", "subject", "semester"})
+    )
     if problems:
         raise GradeError(
             "bad_cells",

@@ -560,3 +560,65 @@ def test_sheet_list_queries_do_not_grow(client, personas, django_assert_max_num_
         response = client.get("/evaluation/sheets/")
     assert response.status_code == 200
     assert SchoolClass.objects.exists()
+
+
+def test_upload_after_the_deadline_changes_nothing(client, personas, book):
+    from datetime import timedelta
+
+    from massar.assessment.models import GradeDeadline
+
+    data = _download(client, personas["teacher"], book)
+    GradeDeadline.objects.create(
+        semester=book["semester"],
+        school=book["class"].school,
+        closes_on=timezone.localdate() - timedelta(days=1),
+    )
+    response = _upload(client, book, _fill(data, {"F18": 10}))
+    assert response.context["refusal"].startswith("Grade entry for this semester closed on")
+    assert not MarkLine.objects.filter(school_class=book["class"]).exists()
+
+
+def test_a_workbook_that_inflates_to_gigabytes_is_refused(client, personas, book):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (sheet_io.MAX_UNZIPPED + 1))
+    assert len(out.getvalue()) < 200_000
+    client.force_login(personas["teacher"])
+    response = _upload(client, book, out.getvalue())
+    assert response.context["refusal"].startswith("The workbook is too large once unpacked")
+
+
+def test_upload_runs_a_constant_number_of_queries(
+    client, personas, book, django_assert_max_num_queries
+):
+    data = _download(client, personas["teacher"], book)
+    cells = {}
+    for i in range(len(book["students"])):
+        cells[f"F{18 + i}"] = 10 + i % 10
+        cells[f"H{18 + i}"] = 12
+    filled = _fill(data, cells)
+    with django_assert_max_num_queries(32):  # whatever the class size
+        response = _upload(client, book, filled)
+    assert response.status_code == 302
+    assert MarkLine.objects.filter(school_class=book["class"]).count() == len(book["students"])
+    with django_assert_max_num_queries(15):
+        assert client.get(book["page"] + "sheet.xlsx").status_code == 200
+
+
+def test_command_semester_override_takes_a_signed_sheet_into_another_semester(
+    tmp_path, client, personas, book
+):
+    data = _download(client, personas["teacher"], book)
+    path = tmp_path / "s1.xlsx"
+    path.write_bytes(_fill(data, {"F18": 13}))
+    assert _run(str(path))[0] == 0
+    code, out, err = _run(str(path), "--semester", "2")
+    assert code == 0, out + err
+    lines = MarkLine.objects.filter(school_class=book["class"], student=book["students"][0])
+    assert sorted((m.semester.number, m.score1) for m in lines) == [
+        (1, Decimal("13")),
+        (2, Decimal("13")),
+    ]
