@@ -11,5 +11,6 @@ urlpatterns = [
         views.notification_read,
         name="notification_read",
     ),
+    path("notifications/badge/", views.notifications_badge, name="notifications_badge"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

@@ -1,8 +1,14 @@
 """The user's notifications page: newest first, paginated, unread ones highlighted, mark one
-or all as read."""
+or all as read; and the navbar's unread badge.
+
+The badge is fetched by htmx once the page has loaded (base.html), not computed while
+rendering every page: pages keep their query count, and the count costs one small capped
+query in its own request."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -38,3 +44,18 @@ def notification_read(request, notification_id: int):
 def notifications_read_all(request):
     service.notifications_mark_all_read(user=request.user)
     return redirect("core:notifications")
+
+
+@login_required
+def notifications_badge(request):
+    """The navbar's unread count (an empty span when there is none). Rendered without the
+    page context processors: the fragment needs none of their queries."""
+    return HttpResponse(
+        render_to_string(
+            "core/_notifications_badge.html",
+            {
+                "unread": service.notifications_unread_count(request.user),
+                "cap": service.UNREAD_CAP,
+            },
+        )
+    )

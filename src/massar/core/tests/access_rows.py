@@ -63,6 +63,7 @@ ROWS = {
     # every signed-in user has their own notifications
     "notifications/": lambda p: [Case("/notifications/", expect(200, anon=LOGIN))],
     "notifications/<int:notification_id>/read/": _notification_cases,
+    "notifications/badge/": lambda p: [Case("/notifications/badge/", expect(200, anon=LOGIN))],
     "notifications/read-all/": lambda p: [
         Case("/notifications/read-all/", expect(302), method="post"),
         Case("/notifications/read-all/", expect(405)),
