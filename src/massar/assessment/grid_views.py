@@ -366,8 +366,9 @@ def grid_deadlines(request, scope):
         semester = next((s for s in semesters if str(s.number) == number), None)
         if semester is None:
             raise Http404
-        target = None if request.POST.get("level") == "national" else school
-        if target is None and not scope.nation:
+        national = request.POST.get("level") == "national"
+        target = None if national else school
+        if (national and not scope.nation) or (not national and school is None):
             raise PermissionDenied
         raw = request.POST.get("closes_on", "").strip()
         try:
