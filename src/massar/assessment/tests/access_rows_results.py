@@ -104,7 +104,7 @@ ROWS = {
         ),
     ],
     "results/classes/<int:class_id>/": _class_cases,
-    "api/v1/evaluation/results/classes/<int:class_id>": lambda p: [],  # with the page
+    "api/v1/evaluation/results/classes/<class_id>": lambda p: [],  # with the page
     "api/v1/evaluation/results/compute": lambda p: [
         Case(
             "/api/v1/evaluation/results/compute",
