@@ -501,10 +501,9 @@ def test_grade_book_list_query_count_is_constant(client, book, django_assert_max
 
 
 # --- constant query counts with a 45-student class ---------------------------------------------
-@pytest.fixture
-def big_book(book):
-    """The teacher's class grown to 45 students (others of the school moved in)."""
-    need = 45 - len(book.students)
+def grow(book, size: int = 45):
+    """The teacher's class grown to `size` students (others of the school moved in)."""
+    need = size - len(book.students)
     if need > 0:
         movers = list(
             Enrollment.objects.filter(
@@ -518,8 +517,13 @@ def big_book(book):
         )
         Enrollment.objects.filter(pk__in=movers).update(school_class=book.school_class)
     book.students = book.enrolled()
-    assert len(book.students) >= 45
+    assert len(book.students) >= size
     return book
+
+
+@pytest.fixture
+def big_book(book):
+    return grow(book)
 
 
 def test_grid_get_and_save_run_a_constant_number_of_queries(
