@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from massar.core.audit import audit_record
 from massar.core.channels import Message, channels_deliver
 from massar.core.jobs import job_handler, job_start
-from massar.core.models import Notification
+from massar.core.models import Job, Notification
 
 DELIVER_JOB = "notifications.deliver"
 UNREAD_CAP = 99  # the badge shows "99+" beyond: counting further is wasted work
@@ -97,6 +97,8 @@ def _deliver(job, progress) -> dict:
     progress.total(len(messages))
     sent = channels_deliver(messages)
     progress.advance(len(messages))
+    # the addresses and texts were only needed to send: do not keep them on the job
+    Job.objects.filter(pk=job.pk).update(params={"delivered": len(messages)})
     return {"sent": sent}
 
 

@@ -360,3 +360,12 @@ def test_cancelled_and_past_tests_are_not_upcoming(personas, semester, mine):
     # the staff reach: the teacher sees the student's upcoming tests of their subject
     ids = set(upcoming_tests(scope_for(teacher), student).values_list("pk", flat=True))
     assert kept.pk in ids and dropped.pk not in ids and past.pk not in ids
+
+
+def test_calendar_and_upcoming_pages_render_in_arabic(client, personas, semester, mine):
+    test = _plan(personas["teacher"], mine, semester, days=4)
+    client.force_login(personas["teacher"])
+    page = client.get("/evaluation/calendar/", headers={"accept-language": "ar"}).content.decode()
+    assert 'dir="rtl"' in page and mine.subject.name_ar in page
+    student = Enrollment.objects.filter(school_class=mine.school_class, status="ENROLLED").first()
+    assert test in upcoming_tests(scope_for(personas["teacher"]), student.student)

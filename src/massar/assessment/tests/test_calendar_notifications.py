@@ -125,7 +125,8 @@ def test_moving_a_test_notifies_every_student_and_guardian_in_their_language(
     assert notes.count() == len(users)  # each person once, even a parent of two pupils
     assert {(m.channel, m.address) for m in ConsoleChannel.sent} == addresses
     assert len(ConsoleChannel.sent) == len(addresses)
-    assert Job.objects.filter(kind="notifications.deliver", status="DONE").exists()
+    job = Job.objects.get(kind="notifications.deliver", status="DONE")
+    assert job.result["sent"] and job.params == {"delivered": len(addresses)}  # no addresses kept
     # in the recipient's language: subject names and month names follow it
     subject = mine.subject
     ar_note = notes.get(user_id=arabic.user_id)
