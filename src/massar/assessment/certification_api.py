@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from massar.assessment import certification_selectors as sel
@@ -244,7 +244,7 @@ def exam_create(request, payload: SessionIn):
         held_on=payload.held_on,
     )
     session = sel.session_get(scope, session.pk)
-    return 201, _detail(scope, session)
+    return Status(201, _detail(scope, session))
 
 
 @router.get("/exams/{int:session_id}", response=SessionDetailOut)
@@ -296,13 +296,16 @@ def exam_free_candidate(request, session_id: int, payload: FreeIn):
         centre=centre,
         track=track,
     )
-    return 201, {
-        "id": c.pk,
-        "code_massar": c.student.code_massar,
-        "school": centre.code,
-        "track": track.code if track else None,
-        "is_free": True,
-    }
+    return Status(
+        201,
+        {
+            "id": c.pk,
+            "code_massar": c.student.code_massar,
+            "school": centre.code,
+            "track": track.code if track else None,
+            "is_free": True,
+        },
+    )
 
 
 # --- marks ---------------------------------------------------------------------------------
