@@ -102,8 +102,9 @@
       /* the next column is to the right in French, to the left in Arabic */
       var forward = (key === "ArrowRight") !== rtl;
       var caretForward = key === "ArrowRight"; /* the caret moves with the text's direction */
+      /* marks are short: the arrows always move between cells; in a remark the caret moves
+         first, and the arrow leaves the cell at the text's edge */
       if (input.classList.contains("remark-input") && !atEdge(input, caretForward)) return;
-      if (input.classList.contains("mark-input") && !atEdge(input, caretForward)) return;
       event.preventDefault();
       move(input, 0, forward ? 1 : -1);
     }
@@ -112,6 +113,7 @@
   table.addEventListener("input", function (event) {
     var input = event.target;
     if (input.classList.contains("mark-input")) check(input);
+    if (!table.querySelector(".mark-input.is-invalid")) liveError.classList.add("d-none");
     var tr = input.closest("tr");
     if (tr) markRow(tr);
   });
