@@ -5,6 +5,8 @@ period, and of the analysts' exports."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +32,15 @@ def _school_year(request, scope):
     return school, year
 
 
+def _school_picker(request, scope):
+    """Oversight roles first choose a school of their territory: 50 a page, by code or name."""
+    schools = exports.export_schools(scope)
+    text = request.GET.get("q", "").strip()
+    if text:
+        schools = schools.filter(Q(code__iexact=text) | Q(name_fr__icontains=text))
+    return Paginator(schools, 50).get_page(request.GET.get("page"))
+
+
 @role_required(*READ_ROLES)
 def council_list(request, scope):
     school, year = _school_year(request, scope)
@@ -39,7 +50,8 @@ def council_list(request, scope):
         {
             "school": school,
             "year": year,
-            "schools": exports.export_schools(scope) if scope.is_territorial else None,
+            "picker": _school_picker(request, scope) if school is None else None,
+            "q": request.GET.get("q", ""),
             "classes": selectors.council_classes(scope, school, year) if school else [],
         },
     )
@@ -160,7 +172,8 @@ def publication_list(request, scope):
         {
             "school": school,
             "year": year,
-            "schools": exports.export_schools(scope) if scope.is_territorial else None,
+            "picker": _school_picker(request, scope) if school is None else None,
+            "q": request.GET.get("q", ""),
             "levels": selectors.publication_grid(scope, school, year) if school else [],
             "can_publish": school is not None and scope.manages_school(school.pk),
             "ANNUAL": Period.ANNUAL,
@@ -225,7 +238,7 @@ def export_page(request, scope):
         {
             "years": years,
             "current": current_year(),
-            "schools": exports.export_schools(scope) if scope.is_territorial else None,
+            "territorial": scope.is_territorial,
             "own_schools": exports.export_schools(scope) if not scope.is_territorial else None,
         },
     )
@@ -233,10 +246,17 @@ def export_page(request, scope):
 
 @role_required(*exports.EXPORT_ROLES)
 def export_download(request, kind: str, scope):
+    school_id = request.GET.get("school", "")
+    code = request.GET.get("school_code", "").strip().upper()
+    if code and not school_id:
+        school = exports.export_schools(scope).filter(code=code).first()
+        if school is None:
+            raise Http404
+        school_id = str(school.pk)
     return exports.export_download(
         scope=scope,
         actor=request.user,
         kind=kind,
         year_code=request.GET.get("year", ""),
-        school_id=request.GET.get("school", ""),
+        school_id=school_id,
     )

@@ -178,6 +178,9 @@ def test_publication_page_and_api(setting, personas, django_assert_max_num_queri
 def test_oversight_reads_the_publication_page_of_a_school(personas):
     client = Client(headers={"accept-language": "en"})
     client.force_login(personas["directorate"])
+    picker = client.get(f"/publications/?q={COLLEGE}").content.decode()
+    assert 'data-testid="school-picker"' in picker and COLLEGE in picker
+    assert "04021C" not in client.get("/councils/").content.decode()  # another directorate
     college = School.objects.get(code=COLLEGE)
     response = client.get(f"/publications/?school={college.pk}")
     assert response.status_code == 200
