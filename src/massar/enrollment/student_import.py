@@ -6,17 +6,23 @@ Two passes over the file, so a national file never sits in memory:
 2. `load_file`, once the file is accepted, reads it again and writes everything in one
    transaction: COPY on PostgreSQL (ids reserved from the sequences first, so links and
    enrollments are written by COPY too), batched bulk inserts elsewhere.
+`import_file` (the command line) does both in one pass: on PostgreSQL each checked chunk is
+written by COPY on a worker thread while the next chunk is checked, in one transaction that
+is rolled back if any row has a problem.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -433,7 +439,11 @@ def validate_file(
     accept_new_identities: bool = False,
     progress: Callable[[int], None] | None = None,
     keep_rows: bool = False,
+    sink: _StreamWriter | None = None,
 ) -> Validation:
+    """Check every row. With a sink (the PostgreSQL import), each chunk of rows is handed to
+    it once the chunk is checked, as long as no row so far has a problem: the caller rolls
+    everything back if a later row has one."""
     result = Validation()
     try:
         rows = read_rows(path, name)
@@ -458,11 +468,11 @@ def validate_file(
             if len(result.problems) < PROBLEM_LIMIT:
                 result.problems.extend(problems)
             if len(pending) >= 20_000:
-                _registry_duplicates(pending, result, accept_new_identities)
-                pending.clear()
+                _check_chunk(pending, result, accept_new_identities, sink)
+                pending = []
                 if progress:
                     progress(result.rows)
-        _registry_duplicates(pending, result, accept_new_identities)
+        _check_chunk(pending, result, accept_new_identities, sink)
     except FileRejected as rejected:
         result.problems = [rejected.problem]
         return result
@@ -474,10 +484,25 @@ def validate_file(
     return result
 
 
-def _registry_duplicates(rows: list[CleanRow], result: Validation, accept: bool) -> None:
+def _check_chunk(
+    rows: list[CleanRow], result: Validation, accept: bool, sink: _StreamWriter | None
+) -> None:
+    if sink is None:
+        _registry_duplicates(rows, result, accept)
+        return
+    sink.wait()  # the connection runs one thing at a time: the previous chunk's COPY first
+    _registry_duplicates(rows, result, accept, own_ids=sink.student_ids)
+    if rows and not result.problems:
+        sink.write(rows)
+
+
+def _registry_duplicates(
+    rows: list[CleanRow], result: Validation, accept: bool, own_ids: set[int] | None = None
+) -> None:
     """Students already in the registry, born the same day with the same first-name key in
     either script (the blocking keys, indexed), scored against each row: one query per
-    chunk of rows."""
+    chunk of rows. `own_ids`: students this import has already written (earlier chunks of
+    the same file), which are not registry students to compare with."""
     if not rows:
         return
     by_block: dict[tuple, list[CleanRow]] = defaultdict(list)
@@ -490,6 +515,8 @@ def _registry_duplicates(rows: list[CleanRow], result: Validation, accept: bool)
     flagged: set[int] = set()
     for column, pairs, prefix in (("dup_key_fr", fr, ""), ("dup_key_ar", ar, "ar:")):
         for found in _students_in_blocks(column, pairs):
+            if own_ids and found.id in own_ids:
+                continue
             for r in by_block.get((found.birth_date, prefix + getattr(found, column)), []):
                 if r.row in flagged:
                     continue
@@ -625,26 +652,87 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Validation, LoadResult | None]:
     """Check and, when every row is clean, write in one pass over the file (the command
-    line: nothing happens between the check and the write)."""
-    check = validate_file(
-        path,
-        name=name,
-        scope=scope,
-        year=year,
-        keep_rows=True,
-        accept_new_identities=accept_new_identities,
-    )
-    if not check.ok:
+    line: nothing happens between the check and the write). On PostgreSQL the rows are
+    written while the file is read, chunk by chunk, and everything is rolled back if any row
+    has a problem; elsewhere the clean rows are kept and written once the whole file is
+    checked."""
+    if connection.vendor != "postgresql":
+        check = validate_file(
+            path,
+            name=name,
+            scope=scope,
+            year=year,
+            keep_rows=True,
+            accept_new_identities=accept_new_identities,
+        )
+        if not check.ok:
+            return check, None
+        rows, check.clean_rows = check.clean_rows, []
+        return check, write_rows(
+            rows,
+            year=year,
+            actor=actor,
+            source_name=path.name,
+            per_school=check.per_school,
+            accept_new_identities=accept_new_identities,
+            progress=progress,
+        )
+    try:
+        with transaction.atomic():
+            sink = _StreamWriter(year)
+            try:
+                check = validate_file(
+                    path,
+                    name=name,
+                    scope=scope,
+                    year=year,
+                    accept_new_identities=accept_new_identities,
+                    sink=sink,
+                )
+            finally:
+                sink.close()
+            if not check.ok:
+                raise _NothingWritten
+            _audit_import(
+                actor=actor,
+                source_name=path.name,
+                students=sink.students,
+                guardians=len(sink.guardian_index),
+                per_school=check.per_school,
+                accept_new_identities=accept_new_identities,
+            )
+    except _NothingWritten:
         return check, None
-    rows, check.clean_rows = check.clean_rows, []
-    return check, write_rows(
-        rows,
-        year=year,
+    if progress:
+        progress(sink.students, sink.students)
+    return check, LoadResult(sink.students, len(sink.guardian_index), sink.first_codes)
+
+
+class _NothingWritten(Exception):
+    """Raised inside the import's transaction to roll it back."""
+
+
+def _audit_import(
+    *,
+    actor,
+    source_name: str,
+    students: int,
+    guardians: int,
+    per_school: Counter,
+    accept_new_identities: bool,
+) -> None:
+    audit_record(
         actor=actor,
-        source_name=path.name,
-        per_school=check.per_school,
-        accept_new_identities=accept_new_identities,
-        progress=progress,
+        action="student.import",
+        object_type="import",
+        object_id=source_name,
+        source="import",
+        after={
+            "students": students,
+            "guardians": guardians,
+            "schools": dict(per_school),
+            "accept_new_identities": accept_new_identities,
+        },
     )
 
 
@@ -674,18 +762,13 @@ def write_rows(
             ]
         )
         writer.enrollments([(student_ids[i], r, year) for i, r in enumerate(rows)])
-        audit_record(
+        _audit_import(
             actor=actor,
-            action="student.import",
-            object_type="import",
-            object_id=source_name,
-            source="import",
-            after={
-                "students": total,
-                "guardians": len(guardians),
-                "schools": dict(per_school),
-                "accept_new_identities": accept_new_identities,
-            },
+            source_name=source_name,
+            students=total,
+            guardians=len(guardians),
+            per_school=per_school,
+            accept_new_identities=accept_new_identities,
         )
     firsts = {}
     for code in codes:
@@ -706,6 +789,9 @@ def _allocate_codes(rows: list[CleanRow]) -> list[str]:
     return codes
 
 
+_latin_key = lru_cache(maxsize=200_000)(latin_key)  # guardian names repeat
+
+
 def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
     """One guardian per family in the file (same phone and names: brothers and sisters), and
     the index of each row's guardian. Guardians already in the registry with the same phone
@@ -716,7 +802,7 @@ def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
     for r in rows:
         g = r.guardian
         key = (
-            (g["phone"], latin_key(g["last_name_fr"]), latin_key(g["first_name_fr"]))
+            (g["phone"], _latin_key(g["last_name_fr"]), _latin_key(g["first_name_fr"]))
             if g["phone"]
             else ("row", r.row)
         )
@@ -727,7 +813,7 @@ def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
     phones = [g["phone"] for g in guardians if g["phone"]]
     existing: dict[tuple, int] = {}
     for gid, phone, last, first in _guardians_with_phones(phones):
-        existing[(phone, latin_key(last), latin_key(first))] = gid
+        existing[(phone, _latin_key(last), _latin_key(first))] = gid
     for key, i in index.items():
         if key in existing:
             guardians[i]["id"] = existing[key]
@@ -821,41 +907,137 @@ class _BulkWriter:
         )
 
 
-class _CopyWriter:
-    """PostgreSQL: ids are reserved from each table's sequence, then rows go in by COPY."""
+# COPY's text format: these four characters are escaped, every other one goes as it is.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    def _ids(self, table: str, n: int) -> list[int]:
+
+def _text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+
+
+STUDENT_COPY_COLUMNS = [
+    "id",
+    "code_massar",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "search_fr",
+    "search_ar",
+    "dup_key_fr",
+    "dup_key_ar",
+    "nationality",
+    "national_id",
+    "address",
+    "special_needs",
+    "photo",
+    "created_at",
+]
+GUARDIAN_COPY_COLUMNS = [
+    "id",
+    "last_name_fr",
+    "first_name_fr",
+    "last_name_ar",
+    "first_name_ar",
+    "phone",
+    "phone_operator",
+    "email",
+    "national_id",
+]
+LINK_COPY_COLUMNS = ["student_id", "guardian_id", "relation"]
+ENROLLMENT_COPY_COLUMNS = [
+    "student_id",
+    "school_id",
+    "year_id",
+    "level_id",
+    "track_id",
+    "status",
+    "enrolled_on",
+    "left_reason",
+    "decision",
+]
+
+
+def _student_line(sid: int, r: CleanRow, code: str, now: str) -> str:
+    # The names passed the script checks, which allow inner white space; the derived keys
+    # hold letters, digits and single spaces only.
+    s, k = r.student, r.keys
+    return (
+        f"{sid}\t{code}\t{_text(s['last_name_fr'])}\t{_text(s['first_name_fr'])}\t"
+        f"{_text(s['last_name_ar'])}\t{_text(s['first_name_ar'])}\t{s['sex']}\t"
+        f"{s['birth_date'].isoformat()}\t{_text(s['birth_place'])}\t{k['search_fr']}\t"
+        f"{k['search_ar']}\t{k['dup_key_fr']}\t{k['dup_key_ar']}\tMA\t\t\tf\t\t{now}\n"
+    )
+
+
+def _guardian_line(gid: int, g: dict) -> str:
+    return (
+        f"{gid}\t{_text(g['last_name_fr'])}\t{_text(g['first_name_fr'])}\t\t\t{g['phone']}\t\t\t\n"
+    )
+
+
+def _enrollment_line(sid: int, r: CleanRow, year: SchoolYear) -> str:
+    track = r"\N" if r.track_id is None else r.track_id
+    return (
+        f"{sid}\t{r.school.pk}\t{year.pk}\t{r.level_id}\t{track}\tENROLLED\t"
+        f"{year.starts_on.isoformat()}\t\t\n"
+    )
+
+
+class _CopyWriter:
+    """PostgreSQL: ids are reserved from each table's sequence, then rows go in by COPY as
+    ready-made text lines (psycopg's per-value adaptation costs more than the rest of the
+    import's Python)."""
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.pg = connection.connection  # psycopg's own: usable from the COPY worker thread
+        self._sequences: dict[str, str] = {}
+
+    def ids(self, table: str, n: int) -> list[int]:
         if n == 0:
             return []
-        with connection.cursor() as cursor:
+        with self.pg.cursor() as cursor:
+            if table not in self._sequences:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                self._sequences[table] = cursor.fetchone()[0]
+            # the sequence named once: pg_get_serial_sequence per row costs 5 µs a row
             cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, %s)",
-                [n],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                [self._sequences[table], n],
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def _copy(self, table: str, columns: list[str], rows) -> None:
-        with connection.cursor() as cursor:
-            with cursor.connection.cursor().copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+    def copy(self, table: str, columns: list[str], lines) -> None:
+        with (
+            self.pg.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            batch: list[str] = []
+            for line in lines:
+                batch.append(line)
+                if len(batch) == 5000:
+                    copy.write("".join(batch))
+                    batch.clear()
+            if batch:
+                copy.write("".join(batch))
 
     def students(self, rows, codes, progress, total):
-        ids = self._ids("registry_student", len(rows))
-        now = timezone.now()
-        columns = ["id", *_student_values(rows[0], codes[0], now).keys()] if rows else []
+        ids = self.ids("registry_student", len(rows))
+        now = timezone.now().isoformat()
         # One COPY per chunk, progress reported between chunks: the connection cannot run
         # the progress UPDATE while a COPY is open on it.
         step = max(50_000, total // 10)
         for start in range(0, len(rows), step):
-            self._copy(
+            self.copy(
                 "registry_student",
-                columns,
+                STUDENT_COPY_COLUMNS,
                 (
-                    [ids[i], *_student_values(rows[i], codes[i], now).values()]
+                    _student_line(ids[i], rows[i], codes[i], now)
                     for i in range(start, min(start + step, len(rows)))
                 ),
             )
@@ -865,61 +1047,117 @@ class _CopyWriter:
 
     def guardians(self, guardians):
         new = [g for g in guardians if "id" not in g]
-        ids = iter(self._ids("registry_guardian", len(new)))
-        for g in new:
-            g["id"] = next(ids)
-        self._copy(
-            "registry_guardian",
-            [
-                "id",
-                "last_name_fr",
-                "first_name_fr",
-                "last_name_ar",
-                "first_name_ar",
-                "phone",
-                "phone_operator",
-                "email",
-                "national_id",
-            ],
-            (
-                [g["id"], g["last_name_fr"], g["first_name_fr"], "", "", g["phone"], "", "", ""]
-                for g in new
-            ),
+        for g, gid in zip(new, self.ids("registry_guardian", len(new)), strict=True):
+            g["id"] = gid
+        self.copy(
+            "registry_guardian", GUARDIAN_COPY_COLUMNS, (_guardian_line(g["id"], g) for g in new)
         )
         return [g["id"] for g in guardians]
 
     def links(self, links):
-        self._copy("registry_guardianlink", ["student_id", "guardian_id", "relation"], links)
+        self.copy(
+            "registry_guardianlink",
+            LINK_COPY_COLUMNS,
+            (f"{s}\t{g}\t{rel}\n" for s, g, rel in links),
+        )
 
     def enrollments(self, items):
-        self._copy(
+        self.copy(
             "enrollment_enrollment",
-            [
-                "student_id",
-                "school_id",
-                "year_id",
-                "level_id",
-                "track_id",
-                "status",
-                "enrolled_on",
-                "left_reason",
-                "decision",
-            ],
-            (
-                [
-                    sid,
-                    r.school.pk,
-                    year.pk,
-                    r.level_id,
-                    r.track_id,
-                    "ENROLLED",
-                    year.starts_on,
-                    "",
-                    "",
-                ]
-                for sid, r, year in items
-            ),
+            ENROLLMENT_COPY_COLUMNS,
+            (_enrollment_line(sid, r, year) for sid, r, year in items),
         )
+
+
+class _StreamWriter:
+    """The PostgreSQL import in one pass over the file: each checked chunk gets its codes
+    and ids, then its rows of the four tables go in by COPY on a worker thread while the
+    main thread reads and checks the next chunk. Python then checks on one core while
+    PostgreSQL maintains the indexes on the other. The caller's transaction holds it all."""
+
+    def __init__(self, year: SchoolYear):
+        self.year = year
+        self.copier = _CopyWriter()
+        self.now = timezone.now().isoformat()
+        self.student_ids: set[int] = set()
+        self.guardian_index: dict[tuple, int] = {}  # family key -> guardian id
+        self.students = 0
+        self.first_codes: dict[str, str] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy")
+        self._pending: Future | None = None
+
+    def wait(self) -> None:
+        """Until the last chunk's COPY is done (and raise its error, if it failed)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._worker.shutdown()
+
+    def write(self, rows: list[CleanRow]) -> None:
+        self.wait()
+        codes = _allocate_codes(rows)
+        for code in codes:
+            self.first_codes.setdefault(code[0], code)
+        ids = self.copier.ids("registry_student", len(rows))
+        self.student_ids.update(ids)
+        guardian_ids, new_guardians = self._guardians(rows)
+        students = [
+            _student_line(i, r, c, self.now) for i, r, c in zip(ids, rows, codes, strict=True)
+        ]
+        guardians = [_guardian_line(gid, g) for gid, g in new_guardians]
+        links = [
+            f"{sid}\t{gid}\t{r.guardian['relation']}\n"
+            for sid, gid, r in zip(ids, guardian_ids, rows, strict=True)
+        ]
+        enrollments = [
+            _enrollment_line(sid, r, self.year) for sid, r in zip(ids, rows, strict=True)
+        ]
+        self.students += len(rows)
+        self._pending = self._worker.submit(self._copy_all, students, guardians, links, enrollments)
+
+    def _copy_all(self, students, guardians, links, enrollments) -> None:
+        self.copier.copy("registry_student", STUDENT_COPY_COLUMNS, students)
+        self.copier.copy("registry_guardian", GUARDIAN_COPY_COLUMNS, guardians)
+        self.copier.copy("registry_guardianlink", LINK_COPY_COLUMNS, links)
+        self.copier.copy("enrollment_enrollment", ENROLLMENT_COPY_COLUMNS, enrollments)
+
+    def _guardians(self, rows: list[CleanRow]) -> tuple[list[int], list[tuple[int, dict]]]:
+        """Each row's guardian id, and the guardians to write: one per family of the file
+        (same phone and names), unless the registry has it already (as `_guardians_for`)."""
+        keys, new = [], {}
+        for r in rows:
+            g = r.guardian
+            key = (
+                (g["phone"], _latin_key(g["last_name_fr"]), _latin_key(g["first_name_fr"]))
+                if g["phone"]
+                else ("row", r.row)
+            )
+            keys.append(key)
+            if key not in self.guardian_index and key not in new:
+                new[key] = g
+        phones = list(dict.fromkeys(k[0] for k in new if k[0] != "row"))
+        existing = {
+            (phone, _latin_key(last), _latin_key(first)): gid
+            for gid, phone, last, first in _guardians_with_phones(phones)
+        }
+        fresh = []
+        for key, g in new.items():
+            if key in existing:
+                self.guardian_index[key] = existing[key]
+            else:
+                fresh.append((key, g))
+        made = []
+        for (key, g), gid in zip(
+            fresh, self.copier.ids("registry_guardian", len(fresh)), strict=True
+        ):
+            self.guardian_index[key] = gid
+            made.append((gid, g))
+        return [self.guardian_index[k] for k in keys], made
 
 
 def template_csv() -> str:
