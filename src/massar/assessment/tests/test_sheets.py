@@ -622,3 +622,20 @@ def test_command_semester_override_takes_a_signed_sheet_into_another_semester(
         (1, Decimal("13")),
         (2, Decimal("13")),
     ]
+
+
+def test_massar_sheet_for_another_subject_is_refused(client, personas, book):
+    other = (
+        TeachingAssignment.objects.filter(school_class=book["class"])
+        .exclude(subject=book["subject"])
+        .select_related("subject")
+        .first()
+    )
+    rows = [{"code": book["students"][0].code_massar, 1: (12, None)}]
+    client.force_login(personas["director"])
+    page = f"/evaluation/sheets/{book['class'].pk}/{other.subject_id}/1/"
+    response = client.post(page, {"file": SimpleUploadedFile("s.xlsx", massar_sheet(book, rows))})
+    assert list(response.context["problems"]) == [
+        f"D5: This sheet is for the subject {book['subject'].code}, not {other.subject.code}."
+    ]
+    assert not MarkLine.objects.filter(school_class=book["class"]).exists()
