@@ -632,6 +632,12 @@ def _semester_number(parsed: ParsedSheet) -> tuple[int | None, str]:
     return None, ""
 
 
+def _known_subject(code: str) -> bool:
+    from massar.schools.models import Subject
+
+    return Subject.objects.filter(code__iexact=code).exists()
+
+
 def sheet_check_target(parsed: ParsedSheet, target: Target, *, overridden=()) -> list[dict]:
     """Problems when the sheet's header names another school, class, subject or semester
     than `target` (the page's, or the command line's). `overridden`: what the operator chose
@@ -664,20 +670,24 @@ def sheet_check_target(parsed: ParsedSheet, target: Target, *, overridden=()) ->
                 )
             )
     if "subject" not in overridden:
-        if "subject" in parsed.codes:
-            value, where = parsed.codes["subject"]
-            ok = value.upper() == subject.code.upper()
+        # Massar writes its own numeric subject codes (#0030#): a code we do not know is no
+        # mismatch, and the subject's name in the header block decides
+        mismatch = None
+        code = parsed.codes.get("subject")
+        if code and code[0].upper() == subject.code.upper():
+            pass
+        elif code and _known_subject(code[0]):
+            mismatch = code
         elif "subject" in parsed.block:
-            value, where = parsed.block["subject"]
-            ok = _norm(value) in (_norm(subject.name_ar), _norm(subject.name_fr))
-        else:
-            ok = True
-        if not ok:
+            name = parsed.block["subject"]
+            if _norm(name[0]) not in (_norm(subject.name_ar), _norm(subject.name_fr)):
+                mismatch = name
+        if mismatch:
             problems.append(
                 _problem(
-                    where,
+                    mismatch[1],
                     _("This sheet is for the subject %(sheet)s, not %(expected)s.")
-                    % {"sheet": value, "expected": subject.code},
+                    % {"sheet": mismatch[0], "expected": subject.code},
                 )
             )
     if "semester" not in overridden:
@@ -733,7 +743,8 @@ def sheet_resolve_target(
     code = subject_code or (parsed.codes.get("subject") or ("", ""))[0]
     if code:
         subject = Subject.objects.filter(code__iexact=code).first()
-    elif "subject" in parsed.block:
+    if subject is None and not subject_code and "subject" in parsed.block:
+        # Massar's numeric code is not ours: the subject's name in the header block
         name = parsed.block["subject"][0]
         subject = next(
             (
@@ -743,7 +754,7 @@ def sheet_resolve_target(
             ),
             None,
         )
-        code = name
+        code = code or name
     if subject is None:
         problems.append(
             _problem(

@@ -349,7 +349,15 @@ def test_racing_uploads_lose_no_update(personas, book):
 
 # --- sheets exported by Massar itself ------------------------------------------------------------
 def massar_sheet(
-    book, rows, *, tests=2, shuffle=False, extra=False, activities=True, header=True
+    book,
+    rows,
+    *,
+    tests=2,
+    shuffle=False,
+    extra=False,
+    activities=True,
+    header=True,
+    subject_code=None,
 ) -> bytes:
     """A sheet in Massar's own export layout: no signed hidden ID (Massar's internal numbers
     instead), `tests` tests, optionally shuffled columns and extra columns."""
@@ -361,7 +369,14 @@ def massar_sheet(
     ws["C4"] = "نقط المراقبة المستمرة"
     if header:
         for i, v in enumerate(
-            [c.school.code, "123456", str(semester.number), f"#{subject.code}#", c.level.code], 1
+            [
+                c.school.code,
+                "123456",
+                str(semester.number),
+                f"#{subject_code or subject.code}#",
+                c.level.code,
+            ],
+            1,
         ):
             ws.cell(5, i, v)
         ws["B7"], ws["C7"] = "الأكاديمية :", "أكاديمية"
@@ -639,3 +654,27 @@ def test_massar_sheet_for_another_subject_is_refused(client, personas, book):
         f"D5: This sheet is for the subject {book['subject'].code}, not {other.subject.code}."
     ]
     assert not MarkLine.objects.filter(school_class=book["class"]).exists()
+
+
+def test_massar_numeric_subject_code_falls_back_to_the_subject_name(
+    tmp_path, client, personas, book
+):
+    rows = [{"code": book["students"][0].code_massar, 1: (12, None)}]
+    sheet = massar_sheet(book, rows, subject_code="0030")
+    other = (
+        TeachingAssignment.objects.filter(school_class=book["class"])
+        .exclude(subject=book["subject"])
+        .select_related("subject")
+        .first()
+    )
+    client.force_login(personas["director"])
+    page = f"/evaluation/sheets/{book['class'].pk}/{other.subject_id}/1/"
+    response = client.post(page, {"file": SimpleUploadedFile("s.xlsx", sheet)})
+    assert list(response.context["problems"]) == [
+        f"G11: This sheet is for the subject {book['subject'].name_ar}, not {other.subject.code}."
+    ]
+    path = tmp_path / "massar.xlsx"
+    path.write_bytes(sheet)
+    code, out, err = _run(str(path))
+    assert code == 0, out + err
+    assert _line(book, book["students"][0]).score1 == Decimal("12")
