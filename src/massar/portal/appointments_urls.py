@@ -1,3 +1,21 @@
 """Pages of the spaces' appointments part."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from massar.portal import appointments_views as views
+
+urlpatterns = [
+    path("appointments/", views.appointment_list, name="appointments"),
+    path("appointments/new/", views.appointment_new, name="appointment_new"),
+    path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment_detail"),
+    path(
+        "appointments/<int:appointment_id>/accept/",
+        views.appointment_accept,
+        name="appointment_accept",
+    ),
+    path(
+        "appointments/<int:appointment_id>/decline/",
+        views.appointment_decline,
+        name="appointment_decline",
+    ),
+]
