@@ -32,6 +32,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.core import signing
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from massar.assessment.grades import (
@@ -1082,38 +1083,40 @@ def sheet_import(
             _("The sheet has %(count)s problem(s): nothing was saved.") % {"count": len(problems)},
             problems,
         )
-    try:
-        summary: WriteSummary = grades_write(
-            scope=scope,
-            actor=actor,
-            school_class=target.school_class,
-            subject=target.subject,
-            semester=target.semester,
-            lines=lines,
-            source=source,
-        )
-    except GradeError as refused:
-        if refused.code == "conflict":
-            refused.message = _(
-                "Some rows were saved by someone else while this sheet was being sent: nothing "
-                "was saved. Download a new sheet."
+    # the marks and the import's audit entry commit together
+    with transaction.atomic():
+        try:
+            summary: WriteSummary = grades_write(
+                scope=scope,
+                actor=actor,
+                school_class=target.school_class,
+                subject=target.subject,
+                semester=target.semester,
+                lines=lines,
+                source=source,
             )
-        raise
-    audit_record(
-        actor=actor,
-        action="grades.sheet_import",
-        object_type="grade_book",
-        object_id=f"{target.school_class.pk}.{target.subject.pk}.{target.semester.pk}",
-        school_id=target.school_class.school_id,
-        after={
-            "class": target.school_class.name,
-            "subject": target.subject.code,
-            "semester": target.semester.number,
-            "rows": len(parsed.rows),
-            "marks_changed": summary.marks_changed,
-        },
-        source="command" if source == "command" else None,
-    )
+        except GradeError as refused:
+            if refused.code == "conflict":
+                refused.message = _(
+                    "Some rows were saved by someone else while this sheet was being sent: nothing "
+                    "was saved. Download a new sheet."
+                )
+            raise
+        audit_record(
+            actor=actor,
+            action="grades.sheet_import",
+            object_type="grade_book",
+            object_id=f"{target.school_class.pk}.{target.subject.pk}.{target.semester.pk}",
+            school_id=target.school_class.school_id,
+            after={
+                "class": target.school_class.name,
+                "subject": target.subject.code,
+                "semester": target.semester.number,
+                "rows": len(parsed.rows),
+                "marks_changed": summary.marks_changed,
+            },
+            source="command" if source == "command" else None,
+        )
     return SheetResult(
         rows=len(parsed.rows),
         lines_written=summary.lines_written,
