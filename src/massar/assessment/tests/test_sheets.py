@@ -678,3 +678,16 @@ def test_massar_numeric_subject_code_falls_back_to_the_subject_name(
     code, out, err = _run(str(path))
     assert code == 0, out + err
     assert _line(book, book["students"][0]).score1 == Decimal("12")
+
+
+def test_sheet_page_in_arabic_is_right_to_left(personas, book):
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "ar"})
+    client.force_login(personas["teacher"])
+    response = client.get(book["page"])
+    assert response.status_code == 200
+    assert 'dir="rtl"' in response.content.decode()
+    assert response.context["may_upload"]
+    client.force_login(personas["staff"])
+    assert not client.get(book["page"]).context["may_upload"]
