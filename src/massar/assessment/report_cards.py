@@ -66,6 +66,12 @@ def _pick(obj, language: str, field: str = "name") -> str:
     return getattr(obj, f"{field}_{language}", "") or getattr(obj, f"{field}_{other}", "") or ""
 
 
+def _ltr(text: str, language: str) -> str:
+    # a year such as 2025-2026 inside Arabic text: an explicit left-to-right embedding keeps
+    # Pango from showing it as 2026-2025
+    return f"\u202a{text}\u202c" if language == "ar" else text
+
+
 def verify_url(base_url: str, code: str) -> str:
     return base_url.rstrip("/") + reverse("assessment:verify_code", args=[code_format(code)])
 
@@ -118,7 +124,7 @@ def card_context(card, language: str, base_url: str) -> dict:
         "directorate": _pick(school.directorate, language),
         "school": _pick(school, language),
         "school_code": school.code,
-        "year": card.year.code,
+        "year": _ltr(card.year.code, language),
         "period": card.period,
         "period_label": dict(Period.choices)[card.period],
         "annual": annual,

@@ -283,6 +283,7 @@ def report_cards_data(
         results[(r["student_id"], r["period"])][r["subject_id"]] = r["average"]
 
     lines: dict[int, dict[int, MarkLine]] = defaultdict(dict)
+    # the marks and remarks of the period's semester; the annual card shows semester 2's remarks
     semester = semesters.get(2 if annual else int(period[1]))
     if semester is not None:
         for line in MarkLine.objects.filter(

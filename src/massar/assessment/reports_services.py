@@ -4,7 +4,6 @@ reports_selectors already checked against the user's scope."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from massar.assessment import report_cards
@@ -67,11 +66,12 @@ def report_cards_issue(*, cards: list[sel.CardData], actor) -> None:
         )
 
 
-@transaction.atomic
 def report_card_print(
     *, target: sel.CardTarget, language: str, actor, base_url: str
 ) -> tuple[bytes, str]:
-    """One student's card of a period as PDF bytes, and its file name."""
+    """One student's card of a period as PDF bytes, and its file name. The code is issued in
+    its own short transaction; the rendering runs outside any (SQLite takes its write lock at
+    BEGIN IMMEDIATE, and a render holds it for a good fraction of a second)."""
     _check(target.period, language)
     cards = sel.report_cards_data(
         school_class=target.school_class,
