@@ -381,3 +381,28 @@ def test_class_page_lists_students_with_links(personas, filled, django_assert_ma
         response = client.get(f"/report-cards/classes/{filled['class'].pk}/")
     assert response.status_code == 200
     assert filled["student"].code_massar in response.content.decode()
+
+
+def test_classes_page_lists_the_users_classes(personas, django_assert_max_num_queries):
+    from massar.enrollment.models import SchoolClass, TeachingAssignment
+
+    director = _login(personas["director"])
+    with django_assert_max_num_queries(20):
+        page = director.get("/report-cards/").content.decode()
+    college = SchoolClass.objects.filter(school__code="04012B", year__is_current=True)
+    assert all(f"/report-cards/classes/{c.pk}/" in page for c in college)
+    taught = set(
+        TeachingAssignment.objects.filter(teacher__user=personas["teacher"]).values_list(
+            "school_class_id", flat=True
+        )
+    )
+    teacher_page = _login(personas["teacher"]).get("/report-cards/").content.decode()
+    for c in college:
+        assert (f"/report-cards/classes/{c.pk}/" in teacher_page) == (c.pk in taught)
+    # territory: pick a school first; a school outside the territory is not shown
+    directorate = _login(personas["directorate"])
+    assert "/report-cards/classes/" not in directorate.get("/report-cards/").content.decode()
+    picked = directorate.get("/report-cards/", {"school": "04012b"}).content.decode()
+    assert f"/report-cards/classes/{college.first().pk}/" in picked
+    outside = directorate.get("/report-cards/", {"school": "04021C"}).content.decode()
+    assert "No school with this code in your territory." in outside
