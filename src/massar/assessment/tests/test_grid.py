@@ -552,3 +552,23 @@ def test_grid_get_and_save_run_a_constant_number_of_queries(
 
 def test_classes_of_the_grid_are_of_the_current_year(book):
     assert SchoolClass.objects.filter(pk=book.school_class.pk, year__is_current=True).exists()
+
+
+def test_director_filters_the_schools_books_by_level(client, book):
+    level = book.school_class.level.code
+    client.force_login(book.p["director"])
+    response = client.get(reverse("assessment:grade_books"), {"level": level})
+    assert response.status_code == 200
+    states = response.context["states"]
+    assert states and {s.school_class.level.code for s in states} == {level}
+    page2 = client.get(reverse("assessment:grade_books"), {"page": 2})
+    assert page2.status_code == 200  # past the last page: the last page
+
+
+@pytest.mark.parametrize("role", ["ministry", "academy", "directorate"])
+def test_oversight_reads_a_grid_without_any_way_to_change_it(client, book, role):
+    client.force_login(book.p[role])
+    html = client.get(book.url).content.decode()
+    assert 'data-grid="closed"' in html
+    assert 'data-testid="grid-save"' not in html and 'data-testid="grid-validate"' not in html
+    assert client.post(book.reverse("grid_validate")).status_code == 403
