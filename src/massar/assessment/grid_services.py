@@ -63,7 +63,9 @@ def grid_parse(grid: Grid, rows: list[RowInput]) -> tuple[list[LineInput], list[
         )
 
     for row in rows:
-        line = LineInput(student_id=row.student_id, version=row.version, where=row.label)
+        line = LineInput(
+            student_id=row.student_id, version=row.version, where=row.label or str(row.student_id)
+        )
         for key in set(row.scores) | set(row.absent):
             if key not in keys:
                 problem(

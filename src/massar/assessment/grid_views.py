@@ -143,6 +143,7 @@ def _render_grid(request, grid, *, typed=None, error=None, reason="", status=200
     cell_errors, row_errors = {}, {}
     if error is not None:
         by_label = {r["code_massar"]: r["student_id"] for r in grid.rows}
+        by_label.update({str(r["student_id"]): r["student_id"] for r in grid.rows})
         for p in error.problems:
             sid = p.get("student_id") or by_label.get(p.get("where"))
             if sid is None:
@@ -182,6 +183,18 @@ def _render_grid(request, grid, *, typed=None, error=None, reason="", status=200
                 "remark": remark,
                 "remark_error": cell_errors.get((sid, "remark")),
                 "row_error": row_errors.get(sid),
+                # after a conflict, what is stored now beside what the user typed
+                "stored": [
+                    {
+                        "label": column_label(t),
+                        "value": "ABS"
+                        if r["cells"][t]["absent"]
+                        else (r["cells"][t]["value"] or "—"),
+                    }
+                    for t in grid.columns
+                ]
+                if sid in row_errors and posted is not None
+                else None,
                 "version": posted.version
                 if posted is not None and posted.version is not None
                 else r["version"],

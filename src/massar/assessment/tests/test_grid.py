@@ -169,6 +169,7 @@ def test_stale_version_is_a_conflict_that_keeps_typed_values_and_changes_nothing
     assert "changed by someone else" in html
     assert 'value="17"' in html  # what the teacher typed is still on the page
     assert 'data-typed="1"' in html
+    assert 'data-testid="row-stored"' in html and "Test 1: 9.00" in html  # what is saved now
     line = book.line(s0)
     assert (line.score1, line.version) == (Decimal("9.00"), 1)
 
