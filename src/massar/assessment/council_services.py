@@ -37,6 +37,7 @@ from massar.assessment.models.results import Period
 from massar.core.audit import audit_record
 from massar.core.scopes import Scope
 from massar.enrollment.models import Decision, Enrollment, SchoolClass
+from massar.portal.results_day_services import results_snapshot_refresh
 from massar.schools.models import Cycle, Level, School, SchoolYear
 
 MAX_NAMED = 20  # students or classes named in one refusal; the rest are counted
@@ -439,6 +440,7 @@ def publication_publish(
             after={"year": year.code, "level": level.code, "period": period},
             school_id=school.pk,
         )
+        results_snapshot_refresh(school=school, year=year, level=level, actor=actor)
     return publication
 
 
@@ -470,6 +472,7 @@ def publication_withdraw(
             school_id=school.pk,
         )
         publication.delete()
+        results_snapshot_refresh(school=school, year=year, level=level, actor=actor)
 
 
 __all__ = [
