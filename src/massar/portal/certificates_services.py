@@ -2,6 +2,9 @@
 (certificat de scolarité) from their space; the school's director approves or refuses it, or
 the school approves every request automatically (SchoolServices.certificates_auto_approve);
 the director or the office staff issue one at the desk for a student in front of them.
+The office staff see their school's requests and prepare them (check the student's file), but
+only the director decides on a request from a space: a decision commits the school remotely,
+whereas at the desk the staff member has the person and their papers in front of them.
 
 Approving issues the certificate's verifiable document (core.verification): its facts are
 what the public verification page shows (student's name, school, school year and, for a

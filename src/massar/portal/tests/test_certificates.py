@@ -472,3 +472,27 @@ def _scope(user):
     from massar.core.scopes import scope_for
 
     return scope_for(user)
+
+
+def test_pages_render_in_arabic_and_stay_light(personas):
+    child = personas["own_student"]
+    _request(_login(personas["guardian"]), child)
+    certificate = CertificateRequest.objects.get(student=child)
+    pages = {
+        "guardian": ["/certificates/", "/certificates/new/", f"/certificates/{certificate.pk}/"],
+        "student": ["/certificates/new/"],
+        "director": [
+            "/certificates/",
+            "/certificates/desk/",
+            "/certificates/settings/",
+            f"/certificates/{certificate.pk}/",
+        ],
+    }
+    for role, urls in pages.items():
+        client = _login(personas[role], "ar")
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (role, url)
+            assert b'dir="rtl"' in response.content, (role, url)
+            assert len(response.content) < 200_000, (role, url)
+            assert b"<script>" not in response.content and b" style=" not in response.content
