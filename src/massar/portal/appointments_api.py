@@ -182,3 +182,14 @@ def appointment_decline(request, appointment_id: int, payload: DeclineIn):
     except services.AppointmentError as exc:
         return _error(exc)
     return _out(sel.appointment_get(scope, appointment_id))
+
+
+@router.post("/appointments/{int:appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
+def appointment_cancel(request, appointment_id: int):
+    """The guardian withdraws their own request."""
+    scope = _scope(request, "GUARDIAN")
+    try:
+        services.appointment_cancel(actor=request.user, scope=scope, appointment_id=appointment_id)
+    except services.AppointmentError as exc:
+        return _error(exc)
+    return _out(sel.appointment_get(scope, appointment_id))

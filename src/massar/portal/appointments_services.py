@@ -273,3 +273,55 @@ def appointment_decline(*, actor, scope: Scope, appointment_id: int, reason: str
 
         _notify_guardian(appointment=appointment, actor=actor, build=build)
     return appointment
+
+
+def appointment_cancel(*, actor, scope: Scope, appointment_id: int) -> Appointment:
+    """The guardian withdraws their request (waiting or accepted) and the school is told."""
+    with transaction.atomic():
+        appointment = sel.appointment_get(scope, appointment_id)  # 404 outside the reach
+        if appointment.requested_by_id != actor.pk:
+            raise AppointmentError(
+                "not_yours", _("Only the guardian who asked may cancel the request."), 403
+            )
+        status = (
+            Appointment.objects.select_for_update()
+            .filter(pk=appointment.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status not in (Appointment.Status.REQUESTED, Appointment.Status.ACCEPTED):
+            raise AppointmentError(
+                "not_open", _("This request is no longer open and cannot be cancelled."), 409
+            )
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.decided_at = timezone.now()
+        appointment.save(update_fields=["status", "decided_at"])
+        audit_record(
+            actor=actor,
+            action="appointment.cancel",
+            object_type="appointment",
+            object_id=appointment.pk,
+            before={"status": status},
+            school_id=appointment.school_id,
+        )
+        student = appointment.student
+
+        def build():
+            return (
+                _("Appointment cancelled"),
+                _("The guardian of %(student)s cancelled the appointment request.")
+                % {"student": _student_name(student)},
+            )
+
+        notification_send(
+            recipients=school_recipients(
+                school_id=appointment.school_id, teacher=appointment.teacher
+            ),
+            kind="appointment.cancelled",
+            build=build,
+            url=reverse("portal:appointment_detail", args=[appointment.pk]),
+            channels=("email",),
+            actor=actor,
+            school_id=appointment.school_id,
+        )
+    return appointment

@@ -18,4 +18,9 @@ urlpatterns = [
         views.appointment_decline,
         name="appointment_decline",
     ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
 ]

@@ -142,6 +142,8 @@ def appointment_detail(request, appointment_id: int, scope):
             "student_name": person_name(appointment.student),
             "teacher_name": person_name(appointment.teacher),
             "decide": decide,
+            "cancel": appointment.requested_by_id == request.user.pk
+            and appointment.status in (Appointment.Status.REQUESTED, Appointment.Status.ACCEPTED),
             "accept_form": AcceptForm() if decide else None,
             "decline_form": DeclineForm() if decide else None,
         },
@@ -196,3 +198,17 @@ def appointment_decline(request, appointment_id: int, scope):
             actor=request.user, scope=scope, appointment_id=appointment_id, reason=data["reason"]
         ),
     )
+
+
+@require_POST
+@role_required("GUARDIAN")
+def appointment_cancel(request, appointment_id: int, scope):
+    try:
+        services.appointment_cancel(actor=request.user, scope=scope, appointment_id=appointment_id)
+    except services.AppointmentError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your request has been cancelled."))
+    return redirect("portal:appointment_detail", appointment_id)

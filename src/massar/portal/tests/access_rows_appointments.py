@@ -204,16 +204,50 @@ def _answer(kind: str):
     return cases
 
 
+def _cancel(p):
+    """Only the guardian who asked cancels (their first try succeeds); another family's
+    request is hidden from them."""
+    page_mine, api_mine, theirs = (
+        own_appointment(p),
+        own_appointment(p),
+        other_family_appointment(p),
+    )
+    return [
+        Case(
+            f"/appointments/{page_mine.pk}/cancel/",
+            expect(403, anon=302, guardian=302),
+            method="post",
+        ),
+        Case(
+            f"/appointments/{theirs.pk}/cancel/",
+            expect(403, anon=302, guardian=404),
+            method="post",
+        ),
+        Case(
+            f"/api/v1/me/appointments/{api_mine.pk}/cancel",
+            expect(403, anon=401, guardian=200),
+            method="post",
+        ),
+        Case(
+            f"/api/v1/me/appointments/{theirs.pk}/cancel",
+            expect(403, anon=401, guardian=404),
+            method="post",
+        ),
+    ]
+
+
 ROWS = {
     "appointments/": _list,
     "appointments/new/": _new,
     "appointments/<int:appointment_id>/": _detail,
     "appointments/<int:appointment_id>/accept/": _answer("accept"),
     "appointments/<int:appointment_id>/decline/": _answer("decline"),
+    "appointments/<int:appointment_id>/cancel/": _cancel,
     # with the pages above
     "api/v1/me/appointments": lambda p: [],
     "api/v1/me/appointments/targets": lambda p: [],
     "api/v1/me/appointments/<int:appointment_id>": lambda p: [],
     "api/v1/me/appointments/<int:appointment_id>/accept": lambda p: [],
     "api/v1/me/appointments/<int:appointment_id>/decline": lambda p: [],
+    "api/v1/me/appointments/<int:appointment_id>/cancel": lambda p: [],
 }

@@ -288,3 +288,20 @@ def test_pages_render_in_arabic_and_french(personas, language, direction):
         'data-testid="accept-form"'
         in teacher.get(f"/appointments/{appointment.pk}/").content.decode()
     )
+
+
+def test_guardian_cancels_their_request_and_the_school_is_told(personas):
+    p = personas
+    appointment = _request(p)
+    page = _client(p["guardian"]).get(f"/appointments/{appointment.pk}/").content.decode()
+    assert 'data-testid="cancel-form"' in page
+    assert _client(p["director"]).post(f"/appointments/{appointment.pk}/cancel/").status_code == 403
+    response = _client(p["guardian"]).post(f"/appointments/{appointment.pk}/cancel/")
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "CANCELLED"
+    assert Notification.objects.filter(user=p["teacher"], kind="appointment.cancelled").exists()
+    again = _client(p["guardian"]).post(f"/api/v1/me/appointments/{appointment.pk}/cancel")
+    assert (again.status_code, again.json()["code"]) == (409, "not_open")
+    # a cancelled request no longer blocks the same one
+    assert _request(p).pk != appointment.pk
