@@ -218,8 +218,9 @@ def guardian_activate(
             raise SpaceError("weak_password", " ".join(err.messages)) from None
     with transaction.atomic():
         activation = (
-            GuardianActivation.objects.select_for_update()
-            .select_related("guardian__user")
+            # the guardian row is locked too: two codes of one guardian never link twice
+            GuardianActivation.objects.select_for_update(of=("self", "guardian"))
+            .select_related("guardian")
             .filter(code_hash=activation_code_hash(code))
             .first()
         )
