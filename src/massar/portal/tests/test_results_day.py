@@ -305,6 +305,21 @@ def test_the_api_sends_the_cached_results(
         assert client.get("/api/v1/me/results").json() == body
 
 
+def test_the_page_in_arabic_names_the_subjects_in_arabic_and_stays_light(
+    day, personas, django_capture_on_commit_callbacks
+):
+    d = day
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(d, "S1")
+    client = Client(headers={"accept-language": "ar"})
+    client.force_login(personas["student"])
+    page = client.get("/space/results/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'dir="rtl"' in html
+    assert d["a"].subject.name_ar in html
+    assert len(page.content) < 200_000
+
+
 def test_a_publication_shows_at_once_where_nothing_was_published(
     day, personas, django_capture_on_commit_callbacks
 ):
