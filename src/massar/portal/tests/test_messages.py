@@ -352,3 +352,32 @@ def test_only_the_schools_office_publishes_and_removes_notices(personas):
     assert _client(p["other_director"]).post(f"/announcements/{pk}/delete/").status_code == 404
     assert staff.post(f"/announcements/{pk}/delete/").status_code == 302
     assert not Announcement.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("role", ["guardian", "student", "director"])
+def test_board_runs_a_constant_number_of_queries(personas, role, django_assert_max_num_queries):
+    p = personas
+    client = _client(p[role])
+    mine = Enrollment.objects.get(student=p["own_student"], year__is_current=True)
+
+    def post(n):
+        Announcement.objects.bulk_create(
+            Announcement(
+                school_id=mine.school_id,
+                school_class_id=mine.school_class_id if i % 2 else None,
+                title=f"Note {i}",
+                body="x",
+            )
+            for i in range(n)
+        )
+
+    post(2)
+    client.get("/announcements/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/announcements/")
+        client.get("/api/v1/me/announcements")
+    post(40)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/announcements/")
+        api = client.get("/api/v1/me/announcements")
+    assert page.status_code == 200 and api.json()["count"] == 42
