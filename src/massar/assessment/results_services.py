@@ -117,6 +117,20 @@ def results_compute_school(
     )
 
 
+# On PostgreSQL the result tables are analyzed as they grow (after 1, 4, 16 … schools): a run
+# that starts from empty tables would otherwise plan every school's statements on "empty"
+# statistics and pick a year-wide index instead of the (school, year, period, …) keys.
+ANALYZE_AT = frozenset(4**k + 1 for k in range(8))
+
+
+def _analyze() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (SubjectResult, GeneralResult, ClassSubjectStat):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def results_compute(
     *,
     year: SchoolYear,
@@ -144,6 +158,8 @@ def results_compute(
     started = time.perf_counter()
     subject_rows = general_rows = 0
     for done, school_id in enumerate(ids, start=1):
+        if done in ANALYZE_AT:
+            _analyze()
         count = results_compute_school(
             school_id=school_id, year=year, statements=statements, periods=periods
         )
