@@ -1,6 +1,7 @@
 """The demo: a small but believable Moroccan setting (Rabat-Salé-Kénitra academy, two
 provincial directorates, a public primary school, a collège, a lycée and a private school,
-school year 2025-2026) with one login per role. Idempotent: a second run only reprints logins.
+the school year in progress on the day it is built, see `school_year_for`) with one login per
+role. Idempotent: a second run only reprints logins.
 """
 
 from __future__ import annotations
@@ -8,11 +9,12 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pyotp
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from massar.core.audit import audit_record
 from massar.core.models import Role, RoleAssignment, User
@@ -35,7 +37,53 @@ from massar.staff.models import Posting, StaffMember
 from massar.territory.models import Academy, Directorate
 from massar.territory.reference import load_territory
 
-YEAR = "2025-2026"
+
+@dataclass(frozen=True)
+class YearDates:
+    """The dates of one school year as the demo (and `massar generate`) sets them."""
+
+    code: str
+    starts_on: date
+    s1_ends_on: date
+    s2_starts_on: date
+    ends_on: date
+
+    @property
+    def start_year(self) -> int:
+        return self.starts_on.year
+
+
+def _monday_on_or_after(day: date) -> date:
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def school_year(start_year: int) -> YearDates:
+    """The year starting in September of `start_year`: the rentrée is the first Monday on or
+    after 5 September (2025 → 8 Sept., 2026 → 7 Sept.), semester 1 ends on 31 January,
+    semester 2 starts the first Monday on or after 1 February and the year ends on the first
+    Friday of July (2025-2026: 8 Sept. 2025 – 31 Jan. 2026, 2 Feb. – 3 July 2026)."""
+    july_1 = date(start_year + 1, 7, 1)
+    return YearDates(
+        code=f"{start_year}-{start_year + 1}",
+        starts_on=_monday_on_or_after(date(start_year, 9, 5)),
+        s1_ends_on=date(start_year + 1, 1, 31),
+        s2_starts_on=_monday_on_or_after(date(start_year + 1, 2, 1)),
+        ends_on=july_1 + timedelta(days=(4 - july_1.weekday()) % 7),
+    )
+
+
+def school_year_for(today: date) -> YearDates:
+    """The school year in progress on `today`. Until the end of August the year that began the
+    previous September is still the current one (the summer holidays belong to it)."""
+    return school_year(today.year if today.month >= 9 else today.year - 1)
+
+
+# The demo's year is the one in progress on the day it is built (tests build it once per
+# session; derive dates from these rather than writing a year).
+DEMO_YEAR = school_year_for(timezone.localdate())
+NEXT_YEAR = school_year(DEMO_YEAR.start_year + 1)
+PREVIOUS_YEAR = school_year(DEMO_YEAR.start_year - 1)
+YEAR = DEMO_YEAR.code
 ACADEMY_CODE = "04"  # Rabat-Salé-Kénitra
 
 # code, French name, Arabic name, sector, area, cycles, directorate index, classes
@@ -86,7 +134,7 @@ SCHOOLS = [
         [("5AP", None, "5AP-A", 14), ("1AC", None, "1AC-A", 14)],
     ),
 ]
-BIRTH_YEAR_1AP = 2019  # six years old at the rentrée of 2025
+BIRTH_YEAR_1AP = DEMO_YEAR.start_year - 6  # six years old at the demo year's rentrée
 LEVEL_INDEX = {
     c: i
     for i, c in enumerate(
@@ -148,17 +196,18 @@ def _stored_logins() -> DemoLogins:
 
 
 def _year() -> SchoolYear:
+    dates = DEMO_YEAR
     year, _ = SchoolYear.objects.get_or_create(
-        code=YEAR, defaults={"starts_on": date(2025, 9, 8), "ends_on": date(2026, 7, 3)}
+        code=dates.code, defaults={"starts_on": dates.starts_on, "ends_on": dates.ends_on}
     )
     if not SchoolYear.objects.filter(is_current=True).exists():
         SchoolYear.objects.filter(pk=year.pk).update(is_current=True)
         year.is_current = True
     Semester.objects.get_or_create(
-        year=year, number=1, defaults={"starts_on": date(2025, 9, 8), "ends_on": date(2026, 1, 31)}
+        year=year, number=1, defaults={"starts_on": dates.starts_on, "ends_on": dates.s1_ends_on}
     )
     Semester.objects.get_or_create(
-        year=year, number=2, defaults={"starts_on": date(2026, 2, 2), "ends_on": date(2026, 7, 3)}
+        year=year, number=2, defaults={"starts_on": dates.s2_starts_on, "ends_on": dates.ends_on}
     )
     load_curriculum(year, Level, Track, Subject, CurriculumEntry)
     return year

@@ -36,14 +36,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from massar.demo.builder import school_year_for
 from massar.registry.identity import search_key
 from massar.registry.services import code_massar_allocate, code_massar_letter, identity_keys
 
 MIN_STUDENTS = 500
 MAX_STUDENTS = 10_000_000
-YEAR_CODE = "2025-2026"
-YEAR_STARTS = date(2025, 9, 8)
-YEAR_ENDS = date(2026, 7, 3)
+# the school year in progress when the command runs, with the demo's dates (one rule for both)
+YEAR = school_year_for(timezone.localdate())
+YEAR_CODE = YEAR.code
+YEAR_STARTS = YEAR.starts_on
+YEAR_ENDS = YEAR.ends_on
 AUDIT_ACTION = "demo.generate"
 CHUNK_STUDENTS = 50_000  # rows are buffered and written per chunk of about this many students
 SQLITE_BATCH = 2000
@@ -1011,7 +1014,7 @@ LEVEL_INDEX = {
         ["1AP", "2AP", "3AP", "4AP", "5AP", "6AP", "1AC", "2AC", "3AC", "TC", "1BAC", "2BAC"]
     )
 }
-BIRTH_YEAR_1AP = 2019  # six in the year of the 2025 rentrée
+BIRTH_YEAR_1AP = YEAR.start_year - 6  # six in the year of the rentrée
 CLASS_MIN, CLASS_MAX = 25, 45
 # School sizes (students of one cycle) by cycle and kind of school: uniform in [low, high].
 SIZES = {
@@ -1660,7 +1663,7 @@ def staff_rows(
                 kind, corps, contract, hours, phone, "", None,
             )
         )  # fmt: skip
-        since = f"{2025 - int(random() * 20)}-09-01"
+        since = f"{YEAR.start_year - int(random() * 20)}-09-01"
         out.postings.append((sid, school_id, since))
         return sid
 
@@ -1820,7 +1823,7 @@ class Result:
 
 
 def ensure_year():
-    """The school year 2025-2026 with its semesters and curriculum, reused when present."""
+    """The current school year (`YEAR`) with its semesters and curriculum, reused when present."""
     from massar.schools.models import CurriculumEntry, Level, SchoolYear, Semester, Subject, Track
     from massar.schools.reference import load_curriculum
 
@@ -1831,10 +1834,10 @@ def ensure_year():
         SchoolYear.objects.filter(pk=year.pk).update(is_current=True)
         year.is_current = True
     Semester.objects.get_or_create(
-        year=year, number=1, defaults={"starts_on": YEAR_STARTS, "ends_on": date(2026, 1, 31)}
+        year=year, number=1, defaults={"starts_on": YEAR_STARTS, "ends_on": YEAR.s1_ends_on}
     )
     Semester.objects.get_or_create(
-        year=year, number=2, defaults={"starts_on": date(2026, 2, 2), "ends_on": YEAR_ENDS}
+        year=year, number=2, defaults={"starts_on": YEAR.s2_starts_on, "ends_on": YEAR_ENDS}
     )
     load_curriculum(year, Level, Track, Subject, CurriculumEntry)
     return year

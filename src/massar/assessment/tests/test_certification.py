@@ -3,7 +3,6 @@ candidates), mentions at their boundaries, absence counting 0, rattrapage, a pol
 changing an outcome, the CSV import and the CLI, and the constant query count of compute."""
 
 import io
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -20,6 +19,7 @@ from massar.assessment.models import (
 )
 from massar.assessment.policy import policy_save
 from massar.core.scopes import scope_for
+from massar.demo.builder import PREVIOUS_YEAR
 from massar.enrollment.models import Enrollment, SchoolClass
 from massar.registry.models import Student
 from massar.schools.models import Level, School, SchoolYear, Subject
@@ -253,7 +253,7 @@ def test_rattrapage_admission_then_best_mark_per_subject(personas):
     session the better mark per subject counts."""
     year = current_year()
     last = SchoolYear.objects.create(
-        code="2024-2025", starts_on=date(2024, 9, 9), ends_on=date(2025, 7, 4)
+        code=PREVIOUS_YEAR.code, starts_on=PREVIOUS_YEAR.starts_on, ends_on=PREVIOUS_YEAR.ends_on
     )
     bac, first = Level.objects.get(code="2BAC"), Level.objects.get(code="1BAC")
     lycee = School.objects.get(code=LYCEE)

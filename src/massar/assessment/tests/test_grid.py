@@ -14,6 +14,7 @@ from massar.assessment.grid_services import RowInput, deadline_set, grid_save
 from massar.assessment.models import GradeBook, GradeDeadline, MarkChange, MarkLine
 from massar.core.models import AuditEntry, RoleAssignment, User
 from massar.core.scopes import scope_for
+from massar.demo.builder import DEMO_YEAR
 from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
 from massar.schools.models import Semester
 
@@ -402,17 +403,19 @@ def test_deadline_page_sets_and_clears_dates(client, book):
     client.force_login(book.p["ministry"])
     url = reverse("assessment:grid_deadlines")
     assert client.get(url).status_code == 200
-    client.post(url, {"semester": "1", "level": "national", "closes_on": "2026-01-31"})
-    assert GradeDeadline.objects.get(school__isnull=True).closes_on.isoformat() == "2026-01-31"
+    s1_end = DEMO_YEAR.s1_ends_on
+    national, school_day, late = ((s1_end + timedelta(days=d)).isoformat() for d in (0, 5, 29))
+    client.post(url, {"semester": "1", "level": "national", "closes_on": national})
+    assert GradeDeadline.objects.get(school__isnull=True).closes_on.isoformat() == national
     client.force_login(book.p["director"])
     school = book.school_class.school
     client.post(
-        url, {"semester": "1", "level": "school", "school": school.pk, "closes_on": "2026-02-05"}
+        url, {"semester": "1", "level": "school", "school": school.pk, "closes_on": school_day}
     )
-    assert GradeDeadline.objects.get(school=school).closes_on.isoformat() == "2026-02-05"
+    assert GradeDeadline.objects.get(school=school).closes_on.isoformat() == school_day
     # the director cannot touch the national date
-    client.post(url, {"semester": "1", "level": "national", "closes_on": "2026-03-01"})
-    assert GradeDeadline.objects.get(school__isnull=True).closes_on.isoformat() == "2026-01-31"
+    client.post(url, {"semester": "1", "level": "national", "closes_on": late})
+    assert GradeDeadline.objects.get(school__isnull=True).closes_on.isoformat() == national
     client.post(url, {"semester": "1", "level": "school", "school": school.pk, "closes_on": ""})
     assert not GradeDeadline.objects.filter(school=school).exists()
     client.force_login(book.p["teacher"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from massar.assessment.grades import LineInput
 from massar.assessment.models import GradeDeadline, MarkChange, MarkLine
 from massar.assessment.tests.test_grid import Book, grow
+from massar.demo.builder import DEMO_YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -204,30 +205,30 @@ def test_api_grade_book_list(client, book):
 
 def test_api_deadlines(client, book):
     client.force_login(book.p["ministry"])
+    s1_end = DEMO_YEAR.s1_ends_on
+    national, school_day, late = ((s1_end + timedelta(days=d)).isoformat() for d in (-1, 2, 29))
     response = post(
-        client, "/api/v1/evaluation/grade-deadlines", {"semester": 1, "closes_on": "2026-01-30"}
+        client, "/api/v1/evaluation/grade-deadlines", {"semester": 1, "closes_on": national}
     )
     assert response.status_code == 200
-    assert response.json()["semesters"][0]["national"] == "2026-01-30"
+    assert response.json()["semesters"][0]["national"] == national
     client.force_login(book.p["director"])
     school = book.school_class.school_id
-    refused = post(
-        client, "/api/v1/evaluation/grade-deadlines", {"semester": 1, "closes_on": "2026-03-01"}
-    )
+    refused = post(client, "/api/v1/evaluation/grade-deadlines", {"semester": 1, "closes_on": late})
     assert refused.status_code == 403
     own = post(
         client,
         "/api/v1/evaluation/grade-deadlines",
-        {"semester": 1, "school_id": school, "closes_on": "2026-02-02"},
+        {"semester": 1, "school_id": school, "closes_on": school_day},
     )
     assert own.json()["semesters"][0] == {
         "semester": 1,
-        "national": "2026-01-30",
-        "school": "2026-02-02",
+        "national": national,
+        "school": school_day,
     }
     client.force_login(book.p["teacher"])
     seen = client.get("/api/v1/evaluation/grade-deadlines").json()
-    assert seen["semesters"][0]["school"] == "2026-02-02"
+    assert seen["semesters"][0]["school"] == school_day
 
 
 def test_api_grid_get_and_save_query_counts(client, book, django_assert_max_num_queries):

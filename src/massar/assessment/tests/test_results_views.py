@@ -14,6 +14,7 @@ from massar.assessment.models import GeneralResult, MarkLine, SubjectResult
 from massar.assessment.tests.access_rows_results import ROWS
 from massar.core.models import Job
 from massar.core.tests.access import ROLES
+from massar.demo.builder import DEMO_YEAR
 from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
 from massar.schools.models import CurriculumEntry, School, Semester
 
@@ -167,6 +168,8 @@ def test_command_computes_one_school_and_prints_a_summary(personas, klass):
 def test_command_refuses_an_unknown_school(db):
     err = StringIO()
     with pytest.raises(SystemExit):
-        call_command("results", "compute", "--year", "2025-2026", "--school", "99999Z", stderr=err)
+        call_command(
+            "results", "compute", "--year", DEMO_YEAR.code, "--school", "99999Z", stderr=err
+        )
     assert "99999Z" in err.getvalue()
     assert School.objects.exists()

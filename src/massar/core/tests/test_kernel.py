@@ -7,6 +7,7 @@ from django.test import override_settings
 from massar.core.audit import audit_record
 from massar.core.jobs import JobFailed, job_handler, job_start
 from massar.core.models import AuditEntry, Job
+from massar.demo.builder import DEMO_YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,7 @@ def test_guardian_home_lists_each_child_once(client, personas):
 def test_director_home_counts_each_student_once(client, personas):
     client.force_login(personas["director"])
     page = client.get("/").content.decode()
-    assert "120 students enrolled in 2025-2026" in page and "6 classes" in page
+    assert f"120 students enrolled in {DEMO_YEAR.code}" in page and "6 classes" in page
 
 
 def test_director_menu_reaches_every_rentree_page(client, personas):

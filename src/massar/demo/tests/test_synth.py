@@ -18,6 +18,7 @@ from massar.demo.synth import (
     FEMALE_FIRST,
     LEVEL_INDEX,
     MALE_FIRST,
+    YEAR_CODE,
     generate,
     plan_nation,
 )
@@ -160,7 +161,7 @@ def test_generated_nation_is_consistent():
             school.code
         )
     curriculum = {}
-    for entry in CurriculumEntry.objects.filter(year__code="2025-2026"):
+    for entry in CurriculumEntry.objects.filter(year__code=YEAR_CODE):
         curriculum.setdefault((entry.level_id, entry.track_id), set()).add(entry.subject_id)
     assigned = {}
     for class_id, subject_id in TeachingAssignment.objects.filter(school__in=schools).values_list(
@@ -239,7 +240,7 @@ def test_with_grades_fills_a_year_of_marks_for_the_generated_students():
     assert 0 < figures["four"] < figures["n"]  # 3 or 4 tests
     assert all((v * 4) % 1 == 0 for v in lines.values_list("score2", flat=True)[:500] if v)
     school = _generated_schools().order_by("pk").first()
-    results_compute(year=SchoolYear.objects.get(code="2025-2026"), school_ids=[school.pk])
+    results_compute(year=SchoolYear.objects.get(code=YEAR_CODE), school_ids=[school.pk])
     averages = GeneralResult.objects.filter(school=school, period="ANNUAL").exclude(
         average__isnull=True
     )

@@ -4,6 +4,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from massar.core.tests.access import Case, expect
+from massar.demo.builder import DEMO_YEAR
 from massar.registry.models import ImportBatch
 
 IMPORTERS = {"ministry": 200, "academy": 200, "directorate": 200, "director": 200, "staff": 200}
@@ -206,11 +207,11 @@ def _rentree_rows():
         ],
         "api/v1/rentree/<school_id>": lambda p: [
             Case(
-                f"/api/v1/rentree/{School.objects.get(code='04021C').pk}?to=2025-2026",
+                f"/api/v1/rentree/{School.objects.get(code='04021C').pk}?to={DEMO_YEAR.code}",
                 expect(404, anon=401),
             ),
             Case(
-                f"/api/v1/rentree/{college().pk}?to=2025-2026",
+                f"/api/v1/rentree/{college().pk}?to={DEMO_YEAR.code}",
                 expect(404, anon=401, director=409, staff=409),
             ),
         ],

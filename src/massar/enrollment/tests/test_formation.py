@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from massar.core.models import AuditEntry
 from massar.core.scopes import scope_for
+from massar.demo.builder import DEMO_YEAR, PREVIOUS_YEAR
 from massar.enrollment import formation_services as services
 from massar.enrollment.class_formation import (
     FormationError,
@@ -28,6 +29,8 @@ from massar.enrollment.class_formation import (
 from massar.enrollment.models import ClassPairing, Enrollment, SchoolClass
 from massar.registry.models import Guardian, GuardianLink, Student
 from massar.schools.models import Level, School, SchoolYear, Track
+
+YEAR = DEMO_YEAR.code
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +67,9 @@ def _students(school, level_code, n, *, track_code=None, year=None, school_class
                 last_name_ar="تلميذ",
                 first_name_ar="اختبار",
                 sex="F" if (i + seed) % 2 else "M",
-                birth_date=date(2020 - level.order, 1 + (i * 7 + seed) % 12, 1 + i % 28),
+                birth_date=date(
+                    DEMO_YEAR.start_year - 5 - level.order, 1 + (i * 7 + seed) % 12, 1 + i % 28
+                ),
             )
             for i, code in enumerate(codes)
         ],
@@ -136,8 +141,8 @@ def test_director_declares_classes_named_after_the_level(client, director, colle
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"level": "1AC", "names": "1AC-1, 1AC-9"}, "already used in 2025-2026: 1AC-1"),
-        ({"level": "1AC", "names": "A, B, A"}, "already used in 2025-2026: A"),
+        ({"level": "1AC", "names": "1AC-1, 1AC-9"}, f"already used in {YEAR}: 1AC-1"),
+        ({"level": "1AC", "names": "A, B, A"}, f"already used in {YEAR}: A"),
         ({"level": "TC", "track": "TCS", "count": "1"}, "does not teach level TC"),
         ({"level": "1AC", "count": "1", "capacity": "0"}, "A capacity is a whole number"),
         ({"level": "1AC", "count": "0"}, "Declare from 1 to 40 classes"),
@@ -218,7 +223,7 @@ def test_rename_to_a_name_in_use_is_refused_and_a_rename_is_audited(client, dire
     page = client.post(
         f"/classes/{school_class.pk}/edit/", {"name": "2AC-1", "capacity": "40"}, follow=True
     ).content.decode()
-    assert "A class named 2AC-1 already exists in 2025-2026" in page
+    assert f"A class named 2AC-1 already exists in {YEAR}" in page
     client.post(f"/classes/{school_class.pk}/edit/", {"name": "1AC-A", "capacity": "38"})
     school_class.refresh_from_db()
     assert (school_class.name, school_class.capacity) == ("1AC-A", 38)
@@ -545,7 +550,7 @@ def test_a_pair_request_names_two_students_of_the_school(director, college):
 
 def test_last_years_average_comes_from_the_previous_years_enrollment(college):
     previous = SchoolYear.objects.create(
-        code="2024-2025", starts_on=date(2024, 9, 9), ends_on=date(2025, 7, 4)
+        code=PREVIOUS_YEAR.code, starts_on=PREVIOUS_YEAR.starts_on, ends_on=PREVIOUS_YEAR.ends_on
     )
     new = _students(college, "1AC", 2)
     Enrollment.objects.bulk_create(
@@ -578,7 +583,7 @@ def test_last_years_average_comes_from_the_previous_years_enrollment(college):
 
 def test_form_classes_command_prints_the_balance_and_applies_it(college, capsys):
     new = _fresh_level(college, n=30, capacity=20)
-    call_command("form-classes", "--year", "2025-2026", "--school", "04012B", "--level", "1AC")
+    call_command("form-classes", "--year", YEAR, "--school", "04012B", "--level", "1AC")
     out = capsys.readouterr().out
     assert "1AC-1" in out and "1AC-2" in out and "30 students placed" in out
     assert not Enrollment.objects.filter(pk__in=_ids(new), school_class__isnull=True).exists()
@@ -591,7 +596,7 @@ def test_form_classes_command_exits_non_zero_when_classes_lack_room(college, cap
         call_command(
             "form-classes",
             "--year",
-            "2025-2026",
+            YEAR,
             "--school",
             "04012B",
             "--level",
@@ -609,11 +614,11 @@ def test_form_classes_command_exits_non_zero_when_classes_lack_room(college, cap
     ("args", "message"),
     [
         (["--year", "1999-2000", "--school", "04012B", "--level", "1AC"], "No school year"),
-        (["--year", "2025-2026", "--school", "99999Z", "--level", "1AC"], "No school has"),
-        (["--year", "2025-2026", "--school", "04012B", "--level", "9XX"], "No level"),
-        (["--year", "2025-2026", "--school", "04012B", "--level", "TC"], "does not teach"),
+        (["--year", YEAR, "--school", "99999Z", "--level", "1AC"], "No school has"),
+        (["--year", YEAR, "--school", "04012B", "--level", "9XX"], "No level"),
+        (["--year", YEAR, "--school", "04012B", "--level", "TC"], "does not teach"),
         (
-            ["--year", "2025-2026", "--school", "04021C", "--level", "TC", "--track", "PC"],
+            ["--year", YEAR, "--school", "04021C", "--level", "TC", "--track", "PC"],
             "not a track of level TC",
         ),
     ],
@@ -628,7 +633,7 @@ def test_form_classes_command_runs_every_track_of_a_level_with_tracks(personas, 
     lycee = School.objects.get(code="04021C")
     _students(lycee, "TC", 5, track_code="TCS")
     _students(lycee, "TC", 3, track_code="TCL")
-    call_command("form-classes", "--year", "2025-2026", "--school", "04021C", "--level", "TC")
+    call_command("form-classes", "--year", YEAR, "--school", "04021C", "--level", "TC")
     out = capsys.readouterr().out
     assert "TC TCS: 5 students placed" in out and "TC TCL: 3 students placed" in out
 

@@ -2,18 +2,20 @@
 the enrollments export."""
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from massar.core.models import AuditEntry
+from massar.demo.builder import DEMO_YEAR, NEXT_YEAR
 from massar.enrollment.models import Enrollment, SchoolClass, TeachingAssignment
 from massar.enrollment.rentree import LevelMap, reenroll_school, year_ensure
 from massar.schools.models import CurriculumEntry, School, SchoolYear, Track
 
 pytestmark = pytest.mark.django_db
+
+YEAR, NEXT = DEMO_YEAR.code, NEXT_YEAR.code
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def college():
 
 def decide(school_code, **by_level):
     """Set decisions by level code: {"1AC": "PROMOTED", ...}."""
-    year = SchoolYear.objects.get(code="2025-2026")
+    year = SchoolYear.objects.get(code=YEAR)
     for level, decision in by_level.items():
         Enrollment.objects.filter(school__code=school_code, year=year, level__code=level).update(
             decision=decision
@@ -91,7 +93,7 @@ def test_leaving_without_a_reason_is_refused(client, personas):
 
 def test_closed_year_decision_needs_a_reason_and_is_a_correction(client, personas):
     enrollment = Enrollment.objects.filter(school__code="04012B").first()
-    SchoolYear.objects.filter(code="2025-2026").update(is_closed=True)
+    SchoolYear.objects.filter(code=YEAR).update(is_closed=True)
     client.force_login(personas["director"])
     refused = client.put(
         f"/api/v1/enrollments/{enrollment.pk}/decision",
@@ -113,8 +115,8 @@ def test_closed_year_decision_needs_a_reason_and_is_a_correction(client, persona
 
 def test_reenrollment_follows_decisions(college):
     decide("04012B", **{"1AC": "PROMOTED", "2AC": "REPEATS", "3AC": "PROMOTED"})
-    old = SchoolYear.objects.get(code="2025-2026")
-    new = year_ensure("2026-2027")
+    old = SchoolYear.objects.get(code=YEAR)
+    new = year_ensure(NEXT)
     review = reenroll_school(
         school_id=college.pk, from_year=old, to_year=new, levels=LevelMap.load(), apply=False
     )
@@ -137,14 +139,14 @@ def test_reenrollment_follows_decisions(college):
 
 def test_lycee_promotion_needs_the_orientation_track():
     lycee = School.objects.get(code="04021C")
-    old = SchoolYear.objects.get(code="2025-2026")
+    old = SchoolYear.objects.get(code=YEAR)
     decide("04021C", TC="PROMOTED")
     tc = Enrollment.objects.filter(year=old, school=lycee, level__code="TC")
     oriented = list(tc.values_list("pk", flat=True)[:5])
     Enrollment.objects.filter(pk__in=oriented).update(
         decision="ORIENTED", decision_track=Track.objects.get(code="1SE")
     )
-    new = year_ensure("2026-2027")
+    new = year_ensure(NEXT)
     report = reenroll_school(
         school_id=lycee.pk, from_year=old, to_year=new, levels=LevelMap.load(), apply=True
     )
@@ -153,22 +155,26 @@ def test_lycee_promotion_needs_the_orientation_track():
 
 
 def test_year_ensure_opens_the_year_with_semesters_and_curriculum():
-    year = year_ensure("2026-2027")
-    assert year.starts_on == date(2026, 9, 7) and year.semesters.count() == 2
+    year = year_ensure(NEXT)
+    # year_ensure's own rule: the first Monday of September
+    starts = year.starts_on
+    assert (starts.year, starts.month, starts.weekday()) == (NEXT_YEAR.start_year, 9, 0)
+    assert starts.day <= 7
+    assert year.semesters.count() == 2
     assert (
         CurriculumEntry.objects.filter(year=year).count()
-        == CurriculumEntry.objects.filter(year__code="2025-2026").count()
+        == CurriculumEntry.objects.filter(year__code=YEAR).count()
     )
 
 
 def test_rentree_page_shows_the_review(client, personas):
     decide("04012B", **{"1AC": "PROMOTED", "2AC": "PROMOTED", "3AC": "PROMOTED"})
-    year_ensure("2026-2027")
+    year_ensure(NEXT)
     client.force_login(personas["director"])
-    page = client.get("/rentree/", {"to": "2026-2027"}).content.decode()
+    page = client.get("/rentree/", {"to": NEXT}).content.decode()
     assert "80 students promoted to the next level" in page and 'data-testid="confirm"' in page
     client.force_login(personas["directorate"])
-    page = client.get("/rentree/", {"to": "2026-2027"}).content.decode()
+    page = client.get("/rentree/", {"to": NEXT}).content.decode()
     assert "04012B" in page and "04021C" not in page
 
 
@@ -227,7 +233,7 @@ def test_export_enrollments_contract(tmp_path):
         "export",
         "enrollments",
         "--year",
-        "2025-2026",
+        YEAR,
         "--school",
         "04012B",
         "--out",
@@ -241,7 +247,7 @@ def test_export_enrollments_contract(tmp_path):
 
 
 def test_rollover_command_moves_the_year(personas):
-    """`massar rollover --to 2026-2027`: structure copied, students re-enrolled by decision
+    """`massar rollover --to <next year>`: structure copied, students re-enrolled by decision
     and placed in classes, old year closed and readable, new year current."""
     for code in ("04011A", "04012B", "04022D"):
         decide(
@@ -255,10 +261,10 @@ def test_rollover_command_moves_the_year(personas):
         pk__in=Enrollment.objects.filter(school__code="04012B", level__code="1AC").values("pk")[:5]
     ).update(decision="REPEATS")
     out = io.StringIO()
-    call_command("rollover", "--to", "2026-2027", "--language", "en", stdout=out)
-    old, new = SchoolYear.objects.get(code="2025-2026"), SchoolYear.objects.get(code="2026-2027")
+    call_command("rollover", "--to", NEXT, "--language", "en", stdout=out)
+    old, new = SchoolYear.objects.get(code=YEAR), SchoolYear.objects.get(code=NEXT)
     assert old.is_closed and not old.is_current and new.is_current
-    assert "re-enrolled in 2026-2027" in out.getvalue()
+    assert f"re-enrolled in {NEXT}" in out.getvalue()
     college_2ac = Enrollment.objects.filter(year=new, school__code="04012B", level__code="2AC")
     assert college_2ac.count() == 35  # 40 promoted from 1AC, minus the 5 repeating
     assert (
@@ -288,11 +294,11 @@ def test_rollover_of_an_unknown_school_fails_cleanly():
         call_command(
             "rollover",
             "--to",
-            "2026-2027",
+            NEXT,
             "--school",
             "99999Z",
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
     assert exit_.value.code == 1
-    assert not SchoolYear.objects.get(code="2025-2026").is_closed
+    assert not SchoolYear.objects.get(code=YEAR).is_closed

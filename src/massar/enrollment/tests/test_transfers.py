@@ -15,6 +15,7 @@ from django.utils import timezone
 import massar.enrollment.transfer_jobs  # noqa: F401  (registers the job until apps.ready does)
 from massar.core.models import AuditEntry, Job, Role, RoleAssignment, User
 from massar.core.scopes import scope_for
+from massar.demo.builder import NEXT_YEAR
 from massar.enrollment import transfers
 from massar.enrollment.models import Enrollment, Transfer
 from massar.enrollment.tests import access_rows_transfers
@@ -475,7 +476,8 @@ def test_two_directors_acting_at_once_end_with_one_outcome(personas, second):
 @pytest.fixture
 def next_year(db):
     year, _ = SchoolYear.objects.get_or_create(
-        code="2026-2027", defaults={"starts_on": date(2026, 9, 7), "ends_on": date(2027, 7, 2)}
+        code=NEXT_YEAR.code,
+        defaults={"starts_on": NEXT_YEAR.starts_on, "ends_on": NEXT_YEAR.ends_on},
     )
     return year
 
@@ -501,7 +503,7 @@ def test_collective_mobility_moves_the_6ap_cohort_to_the_college_next_year(perso
     )
     primary = as_user(director_of(PRIMARY))
     form = primary.get("/transfers/mobility/").content.decode()
-    assert 'value="04011A"' in form and "2026-2027" in form
+    assert 'value="04011A"' in form and NEXT_YEAR.code in form
     with CaptureQueriesContext(connection) as queries:
         response = primary.post(
             "/transfers/mobility/",
@@ -511,7 +513,7 @@ def test_collective_mobility_moves_the_6ap_cohort_to_the_college_next_year(perso
                 "decisions": ["PROMOTED", "PASSED"],
                 "receiving_school": COLLEGE,
                 "to_level": "1AC",
-                "to_year": "2026-2027",
+                "to_year": NEXT_YEAR.code,
             },
         )
     # set-based: one INSERT per table for the whole cohort, a fixed number of statements
@@ -627,7 +629,7 @@ def test_collective_mobility_refusals(personas, next_year):
         "decisions": ["PASSED"],
         "receiving_school": LYCEE,
         "to_level": "1AC",
-        "to_year": "2026-2027",
+        "to_year": NEXT_YEAR.code,
     }
     page = primary.post("/transfers/mobility/", base).content.decode()
     assert "does not teach level 1AC" in page

@@ -1,6 +1,7 @@
 """Access-matrix rows of the schools app's routes."""
 
 from massar.core.tests.access import Case, expect
+from massar.demo.builder import DEMO_YEAR
 from massar.schools.models import CurriculumEntry, School
 
 OVERSIGHT = {"ministry": 200, "academy": 200, "directorate": 200, "director": 200, "staff": 200}
@@ -71,7 +72,7 @@ ROWS = {
             method="post",
             json=True,
             data={
-                "year": "2025-2026",
+                "year": DEMO_YEAR.code,
                 "level": "1AC",
                 "subject": "NOPE",
                 "coefficient": "1",

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from massar.core.models import AuditEntry
+from massar.demo.builder import DEMO_YEAR, NEXT_YEAR
 from massar.schools.models import CurriculumEntry, SchoolYear
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_school_page_shows_enrolled_students_per_level(client, personas):
 
     college = School.objects.get(code="04012B")
     page = client.get(f"/schools/{college.pk}/").content.decode()
-    assert "1AC" in page and "students enrolled in 2025-2026" in page
+    assert "1AC" in page and f"students enrolled in {DEMO_YEAR.code}" in page
     data = client.get(f"/api/v1/schools/{college.pk}").json()
     assert data["students"] == 120 and {r["level"] for r in data["per_level"]} == {
         "1AC",
@@ -92,15 +93,18 @@ def test_opening_a_year_copies_the_curriculum_which_then_evolves_apart(client, p
     response = client.post(
         "/api/v1/schools/years/all",
         {
-            "code": "2026-2027",
-            "starts_on": "2026-09-07",
-            "s2_starts_on": "2027-02-01",
-            "ends_on": "2027-07-02",
+            "code": NEXT_YEAR.code,
+            "starts_on": NEXT_YEAR.starts_on.isoformat(),
+            "s2_starts_on": NEXT_YEAR.s2_starts_on.isoformat(),
+            "ends_on": NEXT_YEAR.ends_on.isoformat(),
         },
         content_type="application/json",
     )
     assert response.status_code == 201
-    new, old = SchoolYear.objects.get(code="2026-2027"), SchoolYear.objects.get(code="2025-2026")
+    new, old = (
+        SchoolYear.objects.get(code=NEXT_YEAR.code),
+        SchoolYear.objects.get(code=DEMO_YEAR.code),
+    )
     assert new.semesters.count() == 2
     assert (
         CurriculumEntry.objects.filter(year=new).count()
@@ -120,7 +124,7 @@ def test_opening_a_year_copies_the_curriculum_which_then_evolves_apart(client, p
 
 
 def test_a_closed_year_cannot_be_edited(client, personas):
-    year = SchoolYear.objects.get(code="2025-2026")
+    year = SchoolYear.objects.get(code=DEMO_YEAR.code)
     SchoolYear.objects.filter(pk=year.pk).update(is_closed=True)
     entry = CurriculumEntry.objects.filter(year=year).first()
     client.force_login(personas["ministry"])
@@ -137,10 +141,11 @@ def test_year_with_wrong_dates_is_refused(client, personas):
     page = client.post(
         "/years/",
         {
-            "code": "2027-2028",
-            "starts_on": "2026-09-07",
-            "s2_starts_on": "2027-02-01",
-            "ends_on": "2027-07-02",
+            "code": f"{NEXT_YEAR.start_year + 1}-{NEXT_YEAR.start_year + 2}",
+            "starts_on": NEXT_YEAR.starts_on.isoformat(),
+            "s2_starts_on": NEXT_YEAR.s2_starts_on.isoformat(),
+            "ends_on": NEXT_YEAR.ends_on.isoformat(),
         },
     )
-    assert "A year starting in 2026 is called 2026-2027." in page.content.decode()
+    message = f"A year starting in {NEXT_YEAR.start_year} is called {NEXT_YEAR.code}."
+    assert message in page.content.decode()

@@ -7,11 +7,11 @@ class Command(BaseCommand):
     help = (
         "Build a synthetic nation for benchmarks and load tests: schools per directorate in "
         "realistic proportions, classes of 25-45, students with Code Massar, guardians, teachers "
-        "and their assignments, for the school year 2025-2026. Deterministic: the same --students "
-        "and --seed on a fresh database give the same schools, codes and names. On a database "
-        "that already holds a generated nation it ADDS a new, distinct set (new schools, codes "
-        "and people; the seed is combined with the number of earlier runs). Everything is written "
-        "in one transaction (COPY on PostgreSQL, bulk inserts on SQLite)."
+        "and their assignments, for the school year in progress. Deterministic: the same "
+        "--students and --seed on a fresh database give the same schools, codes and names. On a "
+        "database that already holds a generated nation it ADDS a new, distinct set (new schools, "
+        "codes and people; the seed is combined with the number of earlier runs). Everything is "
+        "written in one transaction (COPY on PostgreSQL, bulk inserts on SQLite)."
     )
 
     def add_arguments(self, parser):
