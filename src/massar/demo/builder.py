@@ -10,10 +10,11 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pyotp
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from massar.core.audit import audit_record
@@ -169,13 +170,15 @@ def demo_exists() -> bool:
     return School.objects.filter(code=SCHOOLS[0][0]).exists()
 
 
-def build_demo(*, seed: int = 2025) -> DemoLogins:
+def build_demo(*, seed: int = 2025, evaluations: bool = True) -> DemoLogins:
+    """`evaluations`: marks and test calendar of the semester in progress (`_evaluations`).
+    The test suite builds the demo without them: its assessment tests start from empty grids."""
     if settings.PRODUCTION:
         raise RuntimeError("the demo is for development and tests, never for production")
     if demo_exists():
         return _stored_logins()
     with transaction.atomic():
-        logins = _build(random.Random(seed))
+        logins = _build(random.Random(seed), evaluations=evaluations)
     if not settings.TESTING:
         path = logins_path()
         path.write_text(json.dumps(logins.accounts, ensure_ascii=False, indent=1))
@@ -222,7 +225,7 @@ def _reference_data() -> None:
         load_tracks_and_subjects(Level, Track, Subject)
 
 
-def _build(rng: random.Random) -> DemoLogins:
+def _build(rng: random.Random, *, evaluations: bool) -> DemoLogins:
     _reference_data()
     academy = Academy.objects.get(code=ACADEMY_CODE)
     directorates = list(academy.directorates.order_by("code")[:2])
@@ -261,6 +264,8 @@ def _build(rng: random.Random) -> DemoLogins:
     students, enrollments, guardians, links = _students(rng, year, classes, letter)
     staff_by_school = _staff(rng, schools, year, classes)
     logins = _accounts(rng, academy, directorates, schools, staff_by_school, students, links)
+    if evaluations:
+        _evaluations(random.Random(rng.random()), year, timezone.localdate())
     audit_record(
         actor=None,
         action="demo.build",
@@ -567,6 +572,136 @@ def _accounts(rng, academy, directorates, schools, staff_by_school, students, li
     logins.add(Role.STUDENT, s_user, s_user.demo_password)
     logins.accounts.sort(key=lambda a: Role.values.index(a["role"]))
     return logins
+
+
+# --- evaluation: the tests of the semester in progress ------------------------------------------
+# Every class × subject with a teacher has three tests per semester, in the weeks 5, 10 and 14 of
+# the semester (a weekday that varies with the class and subject). A test dated before the day
+# the demo is built has taken place: its marks are entered (about 3 % absences, a remark on some
+# lines), with their history (MarkChange, source "generated"). The next test is planned on the
+# calendar. Grade books stay open (not validated) and no results are computed or published:
+# results come after a semester's class councils, and the demo has no finished semester.
+TEST_WEEKS = (5, 10, 14)
+ABSENCE_RATE = 0.03
+REMARK_RATE = 0.08
+REMARKS = (
+    "Bon travail, continuez ainsi.",
+    "Des progrès, à confirmer.",
+    "Travail irrégulier.",
+    "Doit participer davantage en classe.",
+    "Résultats encourageants.",
+    "Peut mieux faire.",
+)
+
+
+def planned_test_dates(semester: Semester, school_class_id: int, subject_id: int) -> list[date]:
+    """The days of tests 1–3 of a class × subject in `semester` (see TEST_WEEKS)."""
+    monday = semester.starts_on - timedelta(days=semester.starts_on.weekday())
+    spread = (school_class_id * 7 + subject_id) % 5
+    days = [monday + timedelta(weeks=w, days=(spread + n) % 5) for n, w in enumerate(TEST_WEEKS)]
+    return [d for d in days if d <= semester.ends_on]
+
+
+def _evaluations(rng: random.Random, year: SchoolYear, today: date) -> None:
+    """Marks of the tests already taken and the calendar of the semester(s) begun by `today`,
+    written set-based: the thousands of mark lines and their history go in with executemany
+    (the ORM's bulk_create spends seconds building model instances), no per-grid service call."""
+    from massar.assessment.models import GradeBook, MarkChange, MarkLine, PlannedTest
+
+    semesters = [s for s in Semester.objects.filter(year=year).order_by("number")]
+    semesters = [s for s in semesters if s.starts_on <= today]
+    assignments = list(
+        TeachingAssignment.objects.filter(school_class__year=year)
+        .select_related("teacher")
+        .order_by("pk")
+    )
+    pupils: dict[int, list[int]] = {}
+    for class_id, student_id in (
+        Enrollment.objects.filter(year=year, status="ENROLLED", school_class__isnull=False)
+        .order_by("school_class_id", "student_id")
+        .values_list("school_class_id", "student_id")
+    ):
+        pupils.setdefault(class_id, []).append(student_id)
+    ability = {sid: rng.gauss(0, 1) for ids in pupils.values() for sid in ids}
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+
+    def mark(student_id: int) -> Decimal:
+        value = 11 + 2.2 * ability[student_id] + 2.2 * rng.gauss(0, 1)
+        return Decimal(round(min(20.0, max(0.0, value)) * 4) / 4).quantize(Decimal("0.01"))
+
+    books, planned, lines, history = [], [], [], {}
+    for semester in semesters:
+        for a in assignments:
+            dates = planned_test_dates(semester, a.school_class_id, a.subject_id)
+            taken = [d for d in dates if d < today]
+            upcoming = [d for d in dates if d >= today][:1]
+            key = (a.school_id, a.school_class_id, a.subject_id, semester.pk)
+            fields = {
+                "school_id": a.school_id,
+                "school_class_id": a.school_class_id,
+                "subject_id": a.subject_id,
+                "semester_id": semester.pk,
+            }
+            planned += [
+                PlannedTest(**fields, number=n, date=d, teacher_id=a.teacher_id)
+                for n, d in enumerate(taken + upcoming, start=1)
+            ]
+            if not taken:
+                continue
+            books.append(GradeBook(**fields))
+            user_id = a.teacher.user_id
+            for student_id in pupils.get(a.school_class_id, []):
+                scores, absents, changes = [None] * 4, [False] * 4, []
+                for n in range(len(taken)):
+                    absents[n] = rng.random() < ABSENCE_RATE
+                    scores[n] = None if absents[n] else mark(student_id)
+                    changes.append((n + 1, "ABS" if absents[n] else f"{scores[n]:.2f}"))
+                remark = rng.choice(REMARKS) if rng.random() < REMARK_RATE else ""
+                if remark:
+                    changes.append((0, remark))
+                lines.append(
+                    (
+                        *key, student_id,
+                        *(ops.adapt_decimalfield_value(v, 4, 2) for v in scores), *absents,
+                        None, False, remark, len(taken), now, user_id,
+                    )
+                )  # fmt: skip
+                history[(*key, student_id)] = (user_id, changes)
+    GradeBook.objects.bulk_create(books, batch_size=500)
+    PlannedTest.objects.bulk_create(planned, batch_size=500)
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(MarkLine, MARK_LINE_COLUMNS), lines)
+        ids = MarkLine.objects.filter(semester__in=semesters).values_list(
+            "pk", "school_id", "school_class_id", "subject_id", "semester_id", "student_id"
+        )
+        source = MarkChange.Source.GENERATED.value
+        changes = []
+        for pk, *line_key in ids:
+            user_id, entered = history[tuple(line_key)]
+            changes += [
+                (now, user_id, *line_key, pk, test, "", value, source, "")
+                for test, value in entered
+            ]
+        cursor.executemany(_insert_sql(MarkChange, MARK_CHANGE_COLUMNS), changes)
+
+
+MARK_LINE_COLUMNS = (
+    "school_id", "school_class_id", "subject_id", "semester_id", "student_id",
+    "score1", "score2", "score3", "score4", "absent1", "absent2", "absent3", "absent4",
+    "activities", "activities_absent", "remark", "version", "updated_at", "updated_by_id",
+)  # fmt: skip
+MARK_CHANGE_COLUMNS = (
+    "at", "actor_id", "school_id", "school_class_id", "subject_id", "semester_id", "student_id",
+    "line_id", "test", "old_value", "new_value", "source", "reason",
+)  # fmt: skip
+
+
+def _insert_sql(model, columns) -> str:
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {q(model._meta.db_table)} ({names}) VALUES ({marks})"
 
 
 def totp_now(secret: str) -> str:
