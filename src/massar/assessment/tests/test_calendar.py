@@ -4,7 +4,7 @@ students and guardians; pages and API with constant query counts."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from massar.assessment.calendar_selectors import upcoming_tests
 from massar.assessment.calendar_services import (
@@ -21,6 +21,13 @@ from massar.registry.models import Student
 from massar.schools.models import Semester
 
 TODAY = timezone.localdate
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are asserted in English (commands and services default to French)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
