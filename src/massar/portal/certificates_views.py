@@ -78,8 +78,8 @@ def certificate_list(request, scope):
 @role_required(*sel.FAMILY)
 def certificate_new(request, scope):
     students = sel.family_students(scope)
-    if request.method == "POST":
-        sel.family_student_get(scope, request.POST.get("student"))  # 404: another family's
+    if request.method == "POST" and request.POST.get("student"):
+        sel.family_student_get(scope, request.POST["student"])  # 404: another family's
     form = RequestForm(
         request.POST or None,
         students=students,
