@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from massar.assessment import certification_selectors as sel
@@ -159,7 +159,13 @@ def exam_register(request, session_id: int, scope):
     try:
         added = svc.candidates_register(scope=scope, actor=request.user, session=session)
         messages.success(
-            request, _("%(n)s enrolled students registered as candidates.") % {"n": added}
+            request,
+            ngettext(
+                "%(n)s enrolled student registered as a candidate.",
+                "%(n)s enrolled students registered as candidates.",
+                added,
+            )
+            % {"n": added},
         )
     except svc.CertificationError as err:
         _error_message(request, err)
@@ -279,8 +285,18 @@ def exam_import(request, session_id: int, scope):
                 )
                 messages.success(
                     request,
-                    _("%(lines)s lines imported: %(saved)s marks saved.")
-                    % {"lines": result["lines"], "saved": result["saved"]},
+                    ngettext(
+                        "%(lines)s line imported: %(saved)s.",
+                        "%(lines)s lines imported: %(saved)s.",
+                        result["lines"],
+                    )
+                    % {
+                        "lines": result["lines"],
+                        "saved": ngettext(
+                            "%(count)s mark saved", "%(count)s marks saved", result["saved"]
+                        )
+                        % {"count": result["saved"]},
+                    },
                 )
             except svc.CertificationError as err:
                 messages.error(request, err.message)

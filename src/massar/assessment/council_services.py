@@ -19,6 +19,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Subquery, Value,
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from massar.assessment.council_selectors import (
     OVERRIDE_DECISIONS,
@@ -55,7 +56,8 @@ class CouncilError(Exception):
 def _named(items: list[str]) -> str:
     shown = ", ".join(items[:MAX_NAMED])
     if len(items) > MAX_NAMED:
-        shown += " " + _("and %(count)d more") % {"count": len(items) - MAX_NAMED}
+        rest = len(items) - MAX_NAMED
+        shown += " " + ngettext("and %(count)d more", "and %(count)d more", rest) % {"count": rest}
     return shown
 
 

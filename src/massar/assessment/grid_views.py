@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -273,8 +273,16 @@ def _save(request, scope, grid, *, correction: bool):
     if summary.marks_changed:
         messages.success(
             request,
-            _("Saved: %(count)s changes on %(rows)s rows.")
-            % {"count": summary.marks_changed, "rows": summary.lines_written},
+            ngettext(
+                "Saved: %(count)s change on %(rows)s.",
+                "Saved: %(count)s changes on %(rows)s.",
+                summary.marks_changed,
+            )
+            % {
+                "count": summary.marks_changed,
+                "rows": ngettext("%(count)s row", "%(count)s rows", summary.lines_written)
+                % {"count": summary.lines_written},
+            },
         )
     else:
         messages.info(request, _("Nothing had changed: nothing to save."))

@@ -4,7 +4,7 @@ with a progress step per school. Also the results page's navigation entry."""
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from massar.assessment.results_services import (
     JOB_KIND,
@@ -43,13 +43,20 @@ def results_job(job, progress):
         progress=lambda done, total: progress.advance(done),
         actor=actor,
     )
-    summary["summary"] = _(
-        "Results computed for %(schools)s schools: %(subjects)s subject averages and "
-        "%(general)s general averages."
+    summary["summary"] = ngettext(
+        "Results computed for %(schools)s school: %(subjects)s and %(general)s.",
+        "Results computed for %(schools)s schools: %(subjects)s and %(general)s.",
+        summary["schools"],
     ) % {
         "schools": summary["schools"],
-        "subjects": summary["subject_results"],
-        "general": summary["general_results"],
+        "subjects": ngettext(
+            "%(count)s subject average", "%(count)s subject averages", summary["subject_results"]
+        )
+        % {"count": summary["subject_results"]},
+        "general": ngettext(
+            "%(count)s general average", "%(count)s general averages", summary["general_results"]
+        )
+        % {"count": summary["general_results"]},
     }
     return summary
 

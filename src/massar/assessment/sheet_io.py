@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from massar.assessment.grades import (
     GradeError,
@@ -1080,7 +1081,12 @@ def sheet_import(
     if problems:
         raise GradeError(
             "bad_cells",
-            _("The sheet has %(count)s problem(s): nothing was saved.") % {"count": len(problems)},
+            ngettext(
+                "The sheet has %(count)s problem: nothing was saved.",
+                "The sheet has %(count)s problems: nothing was saved.",
+                len(problems),
+            )
+            % {"count": len(problems)},
             problems,
         )
     # the marks and the import's audit entry commit together

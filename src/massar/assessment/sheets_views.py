@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from massar.assessment import sheet_io
 from massar.assessment.grades import GradeError
@@ -90,14 +89,19 @@ def sheet_upload(request, class_id: int, subject_id: int, semester: int, scope):
             else:
                 messages.success(
                     request,
-                    _(
-                        "The sheet was saved: %(marks)s mark(s) changed in %(lines)s row(s) of "
-                        "%(rows)s."
+                    ngettext(
+                        "The sheet was saved: %(marks)s mark changed in %(lines)s.",
+                        "The sheet was saved: %(marks)s marks changed in %(lines)s.",
+                        result.marks_changed,
                     )
                     % {
                         "marks": result.marks_changed,
-                        "lines": result.lines_written,
-                        "rows": result.rows,
+                        "lines": ngettext(
+                            "%(count)s row of %(rows)s",
+                            "%(count)s rows of %(rows)s",
+                            result.lines_written,
+                        )
+                        % {"count": result.lines_written, "rows": result.rows},
                     },
                 )
                 return redirect(request.get_full_path())

@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from massar.assessment.calendar_selectors import upcoming_tests
@@ -110,7 +111,11 @@ def guardian_activation(request):
             return render(request, "portal/space_activation_done.html", {"done": done})
         messages.success(
             request,
-            _("The code was accepted: %(count)s child(ren) newly linked to your account.")
+            ngettext(
+                "The code was accepted: %(count)s child newly linked to your account.",
+                "The code was accepted: %(count)s children newly linked to your account.",
+                done.linked,
+            )
             % {"count": done.linked},
         )
         return redirect("portal:space_home")
