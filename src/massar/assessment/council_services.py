@@ -28,6 +28,7 @@ from massar.assessment.council_selectors import (
     council_threshold,
     council_threshold_default,
 )
+from massar.assessment.hooks import results_changed
 from massar.assessment.models import (
     ClassCouncil,
     CouncilDecision,
@@ -38,7 +39,6 @@ from massar.assessment.models.results import Period
 from massar.core.audit import audit_record
 from massar.core.scopes import Scope
 from massar.enrollment.models import Decision, Enrollment, SchoolClass
-from massar.portal.results_day_services import results_snapshot_refresh
 from massar.schools.models import Cycle, Level, School, SchoolYear
 
 MAX_NAMED = 20  # students or classes named in one refusal; the rest are counted
@@ -442,7 +442,7 @@ def publication_publish(
             after={"year": year.code, "level": level.code, "period": period},
             school_id=school.pk,
         )
-        results_snapshot_refresh(school=school, year=year, level=level, actor=actor)
+        results_changed(school=school, year=year, level=level, actor=actor)
     return publication
 
 
@@ -474,7 +474,7 @@ def publication_withdraw(
             school_id=school.pk,
         )
         publication.delete()
-        results_snapshot_refresh(school=school, year=year, level=level, actor=actor)
+        results_changed(school=school, year=year, level=level, actor=actor)
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from massar.assessment import sql
+from massar.assessment.hooks import results_changed
 from massar.assessment.models import ClassSubjectStat, GeneralResult, SubjectResult
 from massar.assessment.policy import policies_for_year, policy_for
 from massar.core.audit import audit_record
@@ -25,7 +26,6 @@ from massar.core.jobs import job_start
 from massar.core.models import Role
 from massar.core.scopes import Scope
 from massar.enrollment.models import Decision, Enrollment, SchoolClass, TeachingAssignment
-from massar.portal.results_day_services import results_snapshot_refresh
 from massar.schools.models import Level, School, SchoolYear, Semester, Track
 
 JOB_KIND = "results.compute"
@@ -99,7 +99,7 @@ def results_compute_school(
             cursor.execute(statement, params)
             counts[label] = cursor.rowcount
         # published levels show the re-run results at the same commit, never half of them
-        results_snapshot_refresh(school=school_id, year=year)
+        results_changed(school=school_id, year=year)
         subject_rows = counts.get("subject averages", 0) + counts.get("annual subject averages", 0)
         general_rows = counts.get("general averages", 0) + counts.get("annual general averages", 0)
         if min(counts.values()) < 0:  # SQLite gives no row count for INSERT … WITH

@@ -372,7 +372,7 @@ def test_a_rerun_of_the_results_job_swaps_the_snapshot_in_its_transaction(
     # a run that fails after rewriting the results leaves results, snapshot and cache as they were
     with (
         mock.patch(
-            "massar.assessment.results_services.results_snapshot_refresh",
+            "massar.assessment.results_services.results_changed",
             side_effect=RuntimeError("worker killed"),
         ),
         pytest.raises(RuntimeError),
