@@ -1,6 +1,6 @@
-"""The results computation: per school, in one short transaction each (schools in pk order,
-so a stopped job can be re-run and simply redoes every school), the set-based SQL of
-assessment/sql.py. Re-running it gives the same rows (each period is cleared and rebuilt).
+"""The results computation: per batch of schools (BATCH of them, in pk order), in one short
+transaction each, so a stopped job can be re-run and simply redoes every school, the set-based
+SQL of assessment/sql.py. Re-running it gives the same rows (each period is cleared and rebuilt).
 
 Also: who may start it (a director for their school, the directorate, academy or ministry for
 the schools of their territory), the job that runs it, and the reads of a class's results."""
@@ -80,6 +80,58 @@ def _policy_rows(year: SchoolYear) -> list[sql.PolicyRow]:
     return rows
 
 
+INSERTS = ("subject averages", "general averages", "annual general averages")
+
+
+def results_compute_batch(
+    *,
+    school_ids: list[int],
+    year: SchoolYear,
+    statements: list[tuple[str, str]],
+    periods: tuple[str, ...],
+) -> SchoolCount:
+    """A batch of schools, one transaction: clear the periods and rebuild them (the batch is
+    the unit of resumability: a stopped run has committed whole batches only)."""
+    started = time.perf_counter()
+    params = {"year": year.pk, "school": school_ids[0] if len(school_ids) == 1 else None}
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # two runs on the same school queue instead of colliding on the unique keys
+            # (locks taken in pk order, so two overlapping batches cannot deadlock)
+            for school_id in sorted(school_ids):
+                cursor.execute("SELECT pg_advisory_xact_lock(7305, %s)", [school_id])
+            # for this transaction only: the batch's sorts (hundreds of thousands of subject
+            # averages, ranked by window functions) fit in memory instead of spilling to disk,
+            # and statements of a second or two do not repay JIT compilation (measured: up to
+            # 0.9 s of JIT on one statement). enable_nestloop stays on: with the analyzed
+            # temporary tables the plans hash-join the marks and results (EXPLAIN ANALYZE on
+            # batches of 25 schools); turning it off gained nothing.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+        counts = {}
+        for label, statement in statements:
+            cursor.execute(sql.bind_schools(statement, school_ids), params)
+            counts[label] = cursor.rowcount
+        # published levels show the re-run results at the same commit, never half of them
+        for school_id in school_ids:
+            results_changed(school=school_id, year=year)
+        subject_rows = counts.get("subject averages", 0)  # every period, in one INSERT
+        general_rows = counts.get("general averages", 0) + counts.get("annual general averages", 0)
+        if min(counts.get(label, 0) for label in INSERTS) < 0:  # SQLite: no count for INSERT … WITH
+            subject_rows = SubjectResult.objects.filter(
+                school_id__in=school_ids, year=year, period__in=periods
+            ).count()
+            general_rows = GeneralResult.objects.filter(
+                school_id__in=school_ids, year=year, period__in=periods
+            ).count()
+    return SchoolCount(
+        school_id=school_ids[0],
+        subject_results=subject_rows,
+        general_results=general_rows,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def results_compute_school(
     *,
     school_id: int,
@@ -87,38 +139,19 @@ def results_compute_school(
     statements: list[tuple[str, str]],
     periods: tuple[str, ...],
 ) -> SchoolCount:
-    """One school, one transaction: clear the periods and rebuild them."""
-    started = time.perf_counter()
-    params = {"school": school_id, "year": year.pk}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # two runs on the same school queue instead of colliding on the unique keys
-            cursor.execute("SELECT pg_advisory_xact_lock(7305, %s)", [school_id])
-        counts = {}
-        for label, statement in statements:
-            cursor.execute(statement, params)
-            counts[label] = cursor.rowcount
-        # published levels show the re-run results at the same commit, never half of them
-        results_changed(school=school_id, year=year)
-        subject_rows = counts.get("subject averages", 0) + counts.get("annual subject averages", 0)
-        general_rows = counts.get("general averages", 0) + counts.get("annual general averages", 0)
-        if min(counts.values()) < 0:  # SQLite gives no row count for INSERT … WITH
-            subject_rows = SubjectResult.objects.filter(
-                school_id=school_id, year=year, period__in=periods
-            ).count()
-            general_rows = GeneralResult.objects.filter(
-                school_id=school_id, year=year, period__in=periods
-            ).count()
-    return SchoolCount(
-        school_id=school_id,
-        subject_results=subject_rows,
-        general_results=general_rows,
-        seconds=time.perf_counter() - started,
+    """One school, one transaction (a batch of one)."""
+    return results_compute_batch(
+        school_ids=[school_id], year=year, statements=statements, periods=periods
     )
 
 
-# On PostgreSQL the result tables are analyzed as they grow (after 1, 4, 16 … schools): a run
-# that starts from empty tables would otherwise plan every school's statements on "empty"
+# Schools per transaction: enough students (a few thousand to tens of thousands) for hash
+# joins and to spread each statement's fixed cost, short enough for a stopped run to lose
+# little and for the locks on the result rows to be brief.
+BATCH = 25
+
+# On PostgreSQL the result tables are analyzed as they grow (after 1, 4, 16 … batches): a run
+# that starts from empty tables would otherwise plan every batch's statements on "empty"
 # statistics and pick a year-wide index instead of the (school, year, period, …) keys.
 ANALYZE_AT = frozenset(4**k + 1 for k in range(8))
 
@@ -138,10 +171,11 @@ def results_compute(
     semester: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     actor=None,
+    batch: int = BATCH,
 ) -> dict:
-    """Compute the results of `year` for the schools (all when None), ordered by pk. With
-    `semester` 1 only S1 is computed; with 2, S2 and the year (ANNUAL); without, all three.
-    `progress(done, total)` is called after each school."""
+    """Compute the results of `year` for the schools (all when None), ordered by pk, `batch`
+    schools per transaction. With `semester` 1 only S1 is computed; with 2, S2 and the year
+    (ANNUAL); without, all three. `progress(done, total)` (schools) is called after each batch."""
     if semester not in (None, 1, 2):
         raise ResultsError("semester", _("The semester is 1 or 2."))
     periods = sql.PERIODS_OF_SEMESTER[semester]
@@ -157,16 +191,18 @@ def results_compute(
     ids = list(schools.values_list("pk", flat=True))
     started = time.perf_counter()
     subject_rows = general_rows = 0
-    for done, school_id in enumerate(ids, start=1):
-        if done in ANALYZE_AT:
+    size = max(1, int(batch))
+    for number, first in enumerate(range(0, len(ids), size), start=1):
+        if number in ANALYZE_AT:
             _analyze()
-        count = results_compute_school(
-            school_id=school_id, year=year, statements=statements, periods=periods
+        chunk = ids[first : first + size]
+        count = results_compute_batch(
+            school_ids=chunk, year=year, statements=statements, periods=periods
         )
         subject_rows += count.subject_results
         general_rows += count.general_results
         if progress:
-            progress(done, len(ids))
+            progress(first + len(chunk), len(ids))
     summary = {
         "year": year.code,
         "semester": semester,

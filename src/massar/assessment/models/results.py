@@ -21,13 +21,21 @@ def _average(label=AVERAGE):
 
 
 class SubjectResult(models.Model):
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
+    # values, never filtered alone): each index costs every row the results job writes
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.ForeignKey(
+        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
         "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
     )
-    student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(  # the (student, year) index serves it
+        "registry.Student", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     subject = models.ForeignKey("schools.Subject", on_delete=models.PROTECT, related_name="+")
     average = _average()
     rank = models.PositiveIntegerField(_("rank"), null=True)  # within class, same subject
@@ -43,14 +51,22 @@ class SubjectResult(models.Model):
 
 
 class GeneralResult(models.Model):
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
+    # values, never filtered alone): each index costs every row the results job writes
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.ForeignKey(
+        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
         "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
     )
     level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
-    student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(  # the (student, year) index serves it
+        "registry.Student", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     average = _average(_("general average"))
     coefficient_sum = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     weighted_sum = models.DecimalField(max_digits=8, decimal_places=2, null=True)
@@ -72,8 +88,14 @@ class GeneralResult(models.Model):
 
 
 class ClassSubjectStat(models.Model):
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
+    # values, never filtered alone): each index costs every row the results job writes
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.ForeignKey(
+        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
         "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"

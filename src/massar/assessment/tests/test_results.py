@@ -250,3 +250,56 @@ def test_only_enrolled_students_of_the_school_count(setting):
     compute(setting)
     assert not SubjectResult.objects.filter(student_id=setting["d"]).exists()
     assert subject(setting, "b", "MATH").rank == 3  # A and C share 1
+
+
+def _rows(year, school_ids):
+    subjects = SubjectResult.objects.filter(year=year, school_id__in=school_ids)
+    generals = GeneralResult.objects.filter(year=year, school_id__in=school_ids)
+    stats = ClassSubjectStat.objects.filter(year=year, school_id__in=school_ids)
+    return (
+        sorted(
+            subjects.values_list(
+                "school_id", "student_id", "subject_id", "period", "average", "rank"
+            )
+        ),
+        sorted(
+            generals.values_list(
+                "school_id",
+                "student_id",
+                "period",
+                "average",
+                "rank_class",
+                "rank_level",
+                "proposed_decision",
+            )
+        ),  # fmt: skip
+        sorted(stats.values_list("school_class_id", "subject_id", "period", "mean", "count")),
+    )
+
+
+def test_schools_computed_in_one_batch_give_the_same_rows_as_one_by_one(setting):
+    s = setting
+    other = SchoolClass.objects.filter(year=s["year"]).exclude(school=s["school"]).first()
+    student = (
+        Enrollment.objects.filter(school_class=other, status="ENROLLED")
+        .values_list("student_id", flat=True)
+        .first()
+    )
+    MarkLine.objects.create(
+        school=other.school,
+        school_class=other,
+        subject=s["subj"]["MATH"],
+        semester=Semester.objects.get(year=s["year"], number=1),
+        student_id=student,
+        score1=D("16.00"),
+    )
+    ids = [s["school"].pk, other.school_id]
+    results_compute(year=s["year"], school_ids=ids, batch=1)
+    one_by_one = _rows(s["year"], ids)
+    summary = results_compute(year=s["year"], school_ids=ids, batch=2)
+    assert _rows(s["year"], ids) == one_by_one
+    assert summary["schools"] == 2
+    # ranks in level stay within each school: both schools' best student is first
+    assert general(s, "d").rank_level == 1
+    theirs = GeneralResult.objects.get(student_id=student, period="S1", year=s["year"])
+    assert theirs.average == D("16.00") and theirs.rank_level == 1
