@@ -117,6 +117,22 @@ def test_idle_session_is_ended(client, teacher):
     assert response.status_code == 302 and response.url.startswith(LOGIN)
 
 
+def test_activity_is_recorded_once_a_minute_and_keeps_the_session_alive(client, teacher):
+    """The idle clock moves at most once a minute, so most requests write no session."""
+    sign_in(client, teacher.username, PASSWORD)
+    session = client.session
+    session["last_seen"] -= 30
+    session.save()
+    seen = client.session["last_seen"]
+    assert client.get("/").status_code == 200
+    assert client.session["last_seen"] == seen  # 30 s later: not rewritten
+    session = client.session
+    session["last_seen"] -= 90
+    session.save()
+    assert client.get("/").status_code == 200
+    assert client.session["last_seen"] > seen - 90  # 2 min later: moved to now
+
+
 def test_absolute_session_limit(client, teacher, settings):
     sign_in(client, teacher.username, PASSWORD)
     session = client.session
