@@ -142,9 +142,9 @@ def _delete(model, periods: tuple[str, ...]) -> str:
 
 def subject_semester_sql(semesters: dict[int, str]) -> str:
     """The subject averages of the semesters {semester_id: period} into the temporary table
-    SUBJECTS (school, student, subject, period, class, avg_c: an INTEGER of hundredths, so
-    that sums of it stay integers on PostgreSQL, as above): mean of the marks
-    present (tests 1–4 not marked absent, plus the activities mark where the policy counts
+    SUBJECTS (school, student, subject, period, class, level, track key, avg_c: an INTEGER
+    of hundredths, so that sums of it stay integers on PostgreSQL, as above): mean of the
+    marks present (tests 1–4 not marked absent, plus the activities mark where the policy counts
     it) over every mark line of the student in this school, rounded half-up. Computed from
     the marks once; everything after reads this table, not the result table."""
     parts = [_mark(f"m.score{i}", f"m.absent{i}") for i in (1, 2, 3, 4)]
@@ -159,14 +159,15 @@ def subject_semester_sql(semesters: dict[int, str]) -> str:
     CREATE TEMPORARY TABLE {SUBJECTS} AS
     WITH line AS (
         SELECT enr.school_id, m.student_id, m.subject_id, {period} END AS period,
-               enr.school_class_id, {total} AS total, {count} AS n
+               enr.school_class_id, enr.level_id, enr.track_key, {total} AS total, {count} AS n
         FROM {_t(MarkLine)} m
         JOIN {WORKING_SET} enr ON enr.student_id = m.student_id AND enr.school_id = m.school_id
         WHERE m.school_id IN ({SCHOOLS}) AND m.semester_id IN ({ids})
     )
-    SELECT school_id, student_id, subject_id, period, school_class_id,
+    SELECT school_id, student_id, subject_id, period, school_class_id, level_id, track_key,
            CAST({_half_up("SUM(total)", "SUM(n)")} AS INTEGER) AS avg_c
-    FROM line GROUP BY school_id, student_id, subject_id, period, school_class_id"""
+    FROM line
+    GROUP BY school_id, student_id, subject_id, period, school_class_id, level_id, track_key"""
 
 
 def subjects_empty_sql() -> str:
@@ -174,7 +175,7 @@ def subjects_empty_sql() -> str:
     return f"""
     CREATE TEMPORARY TABLE {SUBJECTS} AS
     SELECT school_id, student_id, 0 AS subject_id, 'S1' AS period, school_class_id,
-           0 AS avg_c
+           level_id, track_key, 0 AS avg_c
     FROM {WORKING_SET} WHERE 1 = 0"""
 
 
@@ -183,13 +184,14 @@ def subject_annual_sql(stored: tuple[str, ...]) -> str:
     half-up: those just computed, and the stored ones of the semesters not recomputed in
     this run (`stored`, e.g. ("S1",) when only semester 2 is)."""
     sources = [
-        f"SELECT school_id, student_id, subject_id, school_class_id, avg_c AS c FROM {SUBJECTS}"
+        f"SELECT school_id, student_id, subject_id, school_class_id, level_id, track_key, "
+        f"avg_c AS c FROM {SUBJECTS}"
     ]
     if stored:
         marks = ", ".join(f"'{p}'" for p in stored)
         sources.append(
             f"""SELECT enr.school_id, r.student_id, r.subject_id, enr.school_class_id,
-                   {_hundredths("r.average")} AS c
+                   enr.level_id, enr.track_key, {_hundredths("r.average")} AS c
             FROM {_t(SubjectResult)} r
             JOIN {WORKING_SET} enr
               ON enr.student_id = r.student_id AND enr.school_id = r.school_id
@@ -197,13 +199,14 @@ def subject_annual_sql(stored: tuple[str, ...]) -> str:
         )
     union = "\n        UNION ALL\n        ".join(sources)
     return f"""
-    INSERT INTO {SUBJECTS} (school_id, student_id, subject_id, period, school_class_id, avg_c)
-    SELECT school_id, student_id, subject_id, 'ANNUAL', school_class_id,
+    INSERT INTO {SUBJECTS}
+        (school_id, student_id, subject_id, period, school_class_id, level_id, track_key, avg_c)
+    SELECT school_id, student_id, subject_id, 'ANNUAL', school_class_id, level_id, track_key,
            {_half_up("SUM(c)", "COUNT(c)")}
     FROM (
         {union}
     ) sem
-    GROUP BY school_id, student_id, subject_id, school_class_id"""
+    GROUP BY school_id, student_id, subject_id, school_class_id, level_id, track_key"""
 
 
 def subject_results_sql() -> str:
@@ -235,8 +238,7 @@ def general_semester_sql(periods: tuple[str, ...]) -> str:
         SELECT r.school_id, r.student_id, r.period, SUM(cur.coef) AS c_sum,
                SUM(cur.coef * r.avg_c) AS w_sum
         FROM {SUBJECTS} r
-        JOIN {WORKING_SET} enr ON enr.student_id = r.student_id AND enr.school_id = r.school_id
-        JOIN cur ON cur.level_id = enr.level_id AND cur.track_key = enr.track_key
+        JOIN cur ON cur.level_id = r.level_id AND cur.track_key = r.track_key
                 AND cur.subject_id = r.subject_id
         WHERE r.period IN ({marks}) AND r.avg_c IS NOT NULL
         GROUP BY r.school_id, r.student_id, r.period

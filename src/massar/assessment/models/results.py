@@ -21,22 +21,38 @@ def _average(label=AVERAGE):
 
 
 class SubjectResult(models.Model):
-    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
-    # values, never filtered alone): each index costs every row the results job writes
+    """One student's average and rank in a subject for a period. Derived data: written only by
+    the results job (from enrollments, classes and mark lines, which hold the constraints) and
+    rebuilt on every run. Its foreign keys have no database constraint (db_constraint=False):
+    PostgreSQL checked five keys for each of the nation's 15 million rows, twice the time of
+    the computation itself (bench/README.md); Django's on_delete still cascades and protects."""
+
+    # no single-column index on school: the unique key starts with it (each index costs every
+    # row the results job writes)
     school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
+        "schools.School",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.ForeignKey(
-        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
+        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
-        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     student = models.ForeignKey(  # the (student, year) index serves it
-        "registry.Student", on_delete=models.CASCADE, related_name="+", db_index=False
+        "registry.Student",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    subject = models.ForeignKey("schools.Subject", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(
+        "schools.Subject", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     average = _average()
     rank = models.PositiveIntegerField(_("rank"), null=True)  # within class, same subject
 
@@ -51,21 +67,34 @@ class SubjectResult(models.Model):
 
 
 class GeneralResult(models.Model):
-    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
-    # values, never filtered alone): each index costs every row the results job writes
+    """A student's general average, ranks and proposed decision for a period. Derived data,
+    foreign keys without database constraints: see SubjectResult."""
+
+    # no single-column index on school: the unique key starts with it (each index costs every
+    # row the results job writes)
     school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
+        "schools.School",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.ForeignKey(
-        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
+        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
-        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
+        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    level = models.ForeignKey("schools.Level", on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(
+        "schools.Level", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     student = models.ForeignKey(  # the (student, year) index serves it
-        "registry.Student", on_delete=models.CASCADE, related_name="+", db_index=False
+        "registry.Student",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     average = _average(_("general average"))
     coefficient_sum = models.DecimalField(max_digits=6, decimal_places=2, null=True)
@@ -88,14 +117,12 @@ class GeneralResult(models.Model):
 
 
 class ClassSubjectStat(models.Model):
-    # no single-column indexes on school (the unique key starts with it) nor on year (one or two
-    # values, never filtered alone): each index costs every row the results job writes
+    # no single-column index on school: the unique key starts with it (each index costs every
+    # row the results job writes)
     school = models.ForeignKey(
         "schools.School", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    year = models.ForeignKey(
-        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=6, choices=Period.choices)
     school_class = models.ForeignKey(
         "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+"
