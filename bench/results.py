@@ -41,7 +41,7 @@ from django.db.models import Count  # noqa: E402
 from massar.assessment.models import GeneralResult, MarkLine, SubjectResult  # noqa: E402
 from massar.assessment.results_services import results_compute  # noqa: E402
 from massar.enrollment.models import Enrollment, SchoolClass  # noqa: E402
-from massar.schools.models import CurriculumEntry, SchoolYear  # noqa: E402
+from massar.schools.models import CurriculumEntry, School, SchoolYear  # noqa: E402
 
 REFERENCE = Path(__file__).parent / "reference" / "results.sql"
 TARGET_RATIO = 1.5
@@ -49,23 +49,30 @@ TARGET_SPEEDUP = 100
 Q2 = Decimal("0.01")
 
 
-def reference_statements(year_id: int) -> list[str]:
+def reference_statements(year_id: int, school_ids: list[int] | None = None) -> list[str]:
+    """The reference's statements; with `school_ids`, its enrolled students (hence every
+    output) restricted to those schools."""
     text = "\n".join(
         line for line in REFERENCE.read_text().splitlines() if not line.lstrip().startswith("--")
     )
+    if school_ids is not None:
+        where = "WHERE e.year_id = :year AND e.status = 'ENROLLED'"
+        assert text.count(where) == 2
+        ids = ", ".join(str(int(i)) for i in school_ids)
+        text = text.replace(where, f"{where} AND e.school_id IN ({ids})")
     text = text.replace(":year", str(int(year_id)))
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def run_reference(year_id: int) -> float:
+def run_reference(year_id: int, school_ids: list[int] | None = None) -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        for statement in reference_statements(year_id):
+        for statement in reference_statements(year_id, school_ids):
             cursor.execute(statement)
     return time.perf_counter() - started
 
 
-def run_ours(year: SchoolYear) -> tuple[float, dict]:
+def run_ours(year: SchoolYear, school_ids: list[int] | None = None) -> tuple[float, dict]:
     done = [0]
 
     def show(n, total):
@@ -74,7 +81,7 @@ def run_ours(year: SchoolYear) -> tuple[float, dict]:
         done[0] = n
 
     started = time.perf_counter()
-    summary = results_compute(year=year, progress=show)
+    summary = results_compute(year=year, school_ids=school_ids, progress=show)
     return time.perf_counter() - started, summary
 
 
@@ -162,11 +169,19 @@ def run_orm_sample(year: SchoolYear, sample: int) -> tuple[float, int]:
     return elapsed, students
 
 
-def differences(year_id: int) -> dict:
-    """Rows where ours and the reference disagree (or exist on one side only)."""
+def differences(year_id: int, school_ids: list[int] | None = None) -> dict:
+    """Rows where ours and the reference disagree (or exist on one side only); with
+    `school_ids`, ours restricted to those schools (the reference holds only them)."""
+    ours = "SELECT * FROM {table} WHERE year_id = {year}"
+    if school_ids is not None:
+        ours += " AND school_id IN (" + ", ".join(str(int(i)) for i in school_ids) + ")"
+
+    def o(table):
+        return "(" + ours.format(table=table, year=int(year_id)) + ")"
+
     checks = {
         "subject": f"""
-            SELECT COUNT(*) FROM assessment_subjectresult o
+            SELECT COUNT(*) FROM {o("assessment_subjectresult")} o
             FULL JOIN ref_subject r ON r.student_id = o.student_id
                  AND r.subject_id = o.subject_id AND r.period = o.period
             WHERE (o.year_id = {year_id} OR o.id IS NULL)
@@ -174,7 +189,7 @@ def differences(year_id: int) -> dict:
                    OR o.average IS DISTINCT FROM r.average OR o.rank IS DISTINCT FROM r.rank
                    OR o.school_class_id <> r.school_class_id)""",
         "general": f"""
-            SELECT COUNT(*) FROM assessment_generalresult o
+            SELECT COUNT(*) FROM {o("assessment_generalresult")} o
             FULL JOIN ref_general r ON r.student_id = o.student_id AND r.period = o.period
             WHERE (o.year_id = {year_id} OR o.id IS NULL)
               AND (o.id IS NULL OR r.student_id IS NULL
@@ -182,7 +197,7 @@ def differences(year_id: int) -> dict:
                    OR o.rank_class IS DISTINCT FROM r.rank_class
                    OR o.rank_level IS DISTINCT FROM r.rank_level)""",
         "statistics": f"""
-            SELECT COUNT(*) FROM assessment_classsubjectstat o
+            SELECT COUNT(*) FROM {o("assessment_classsubjectstat")} o
             FULL JOIN ref_stat r ON r.school_class_id = o.school_class_id
                  AND r.subject_id = o.subject_id AND r.period = o.period
             WHERE (o.year_id = {year_id} OR o.id IS NULL)
@@ -202,11 +217,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--year", default="2025-2026")
     parser.add_argument("--sample", type=int, default=2000, help="students for the ORM way")
+    parser.add_argument(
+        "--schools",
+        type=int,
+        help="only the first N schools (pk order), for ours and the reference",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("run this benchmark on PostgreSQL (DATABASE_URL)")
     year = SchoolYear.objects.get(code=args.year)
-    students = Enrollment.objects.filter(year=year, status="ENROLLED").count()
+    school_ids = None
+    if args.schools:
+        school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))[
+            : args.schools
+        ]
+    enrolled = Enrollment.objects.filter(year=year, status="ENROLLED")
+    if school_ids is not None:
+        enrolled = enrolled.filter(school_id__in=school_ids)
+    students = enrolled.count()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), SUM((score1 IS NOT NULL OR absent1)::int + (score2 IS NOT NULL "
@@ -222,14 +250,14 @@ def main() -> None:
         sys.exit("no marks: generate the nation with --with-grades")
     print(f"{students:,} students, {lines:,} mark lines, {marks:,} marks (absences included)")
 
-    reference_seconds = run_reference(year.pk)
+    reference_seconds = run_reference(year.pk, school_ids)
     print(f"reference SQL: {reference_seconds:.1f} s", flush=True)
-    ours_seconds, summary = run_ours(year)
+    ours_seconds, summary = run_ours(year, school_ids)
     print(f"ours: {ours_seconds:.1f} s", flush=True)
     orm_seconds, orm_students = run_orm_sample(year, args.sample)
     orm_extrapolated = orm_seconds * students / orm_students
     print(f"ORM per student: {orm_seconds:.1f} s for {orm_students:,} students", flush=True)
-    diff = differences(year.pk)
+    diff = differences(year.pk, school_ids)
     ratio = ours_seconds / reference_seconds
     speedup = orm_extrapolated / ours_seconds
     print()
@@ -239,7 +267,8 @@ def main() -> None:
     print(f"{'reference SQL (bench/reference/results.sql)':<44}{reference_seconds:>12.1f}")
     print(f"{'ORM per student, ' + format(orm_students, ',') + ' students':<44}"
           f"{orm_seconds:>12.1f}")  # fmt: skip
-    print(f"{'ORM per student, extrapolated to the nation':<44}{orm_extrapolated:>12.0f}")
+    label = "ORM per student, extrapolated to " + format(students, ",")
+    print(f"{label:<44}{orm_extrapolated:>12.0f}")
     print(f"ratio ours / reference: {ratio:.2f} (target ≤ {TARGET_RATIO})")
     print(f"speed-up over the ORM way: {speedup:.0f} × (target ≥ {TARGET_SPEEDUP})")
     print(f"rows that differ from the reference: {diff}")

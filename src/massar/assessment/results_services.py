@@ -103,11 +103,16 @@ def results_compute_batch(
             # for this transaction only: the batch's sorts (hundreds of thousands of subject
             # averages, ranked by window functions) fit in memory instead of spilling to disk,
             # and statements of a second or two do not repay JIT compilation (measured: up to
-            # 0.9 s of JIT on one statement). enable_nestloop stays on: with the analyzed
-            # temporary tables the plans hash-join the marks and results (EXPLAIN ANALYZE on
-            # batches of 25 schools); turning it off gained nothing.
+            # 0.9 s of JIT on one statement). No merge joins: the join of the mark lines to
+            # the batch's students on (student, school) is estimated at a couple of rows, and
+            # the planner then walked the whole mark-line student index (10 million lines,
+            # 2.7 s for 5 schools) instead of hashing the batch's lines (0.16 s). Nested loops
+            # stay allowed: with the analyzed temporary tables the plans hash-join anyway
+            # (EXPLAIN ANALYZE on batches of 5 and 25 schools) and turning them off gained
+            # nothing.
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
         counts = {}
         for label, statement in statements:
             cursor.execute(sql.bind_schools(statement, school_ids), params)
