@@ -179,7 +179,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# tests never read the operator's collected files (a collectstatic running beside them)
+STATIC_ROOT = VAR_DIR / ("test-static" if TESTING else "static")
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -19,7 +19,7 @@ def teacher_book(transactional_db):
     from massar.demo.personas import demo_personas
     from massar.enrollment.models import Enrollment, TeachingAssignment
 
-    build_demo()
+    build_demo(evaluations=False)
     people = demo_personas()
     teacher = people["teacher"]
     teacher.set_password(PASSWORD)

@@ -53,7 +53,7 @@ def accounts(transactional_db):
     from massar.demo.builder import build_demo
     from massar.demo.personas import demo_personas
 
-    build_demo()
+    build_demo(evaluations=False)
     people = demo_personas()
     for role in ("student", "guardian"):
         people[role].set_password(PASSWORD)

@@ -19,7 +19,7 @@ def family(transactional_db):
     from massar.demo.personas import demo_personas
     from massar.portal.tests.access_rows_appointments import college_child
 
-    build_demo()
+    build_demo(evaluations=False)
     people = demo_personas()
     people["guardian"].set_password(PASSWORD)
     people["guardian"].save()
