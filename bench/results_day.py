@@ -357,13 +357,13 @@ def main():
         key = keys_file.read_text().split()[0]
         status, body = check("/api/v1/me/results", key)
         assert status == 200 and json.loads(body)["published"], body[:300]
-        status, body = check("/space/results/", key)
+        status, body = check("/space/marks/", key)
         assert status == 200 and b'data-testid="results-period"' in body, body[:300]
         rows = {}
         for name, path in (
             ("floor", "/bench/floor/"),
             ("results API", "/api/v1/me/results"),
-            ("results page", "/space/results/"),
+            ("results page", "/space/marks/"),
         ):
             rows[name] = run_wrk(path, keys_file, args.seconds, args.connections)
     finally:

@@ -21,7 +21,12 @@ router = Router(tags=["spaces"])
 def results_get(request, student_id: int | None = None):
     """The student's published results of the current year (`student_id`: a guardian's
     child; none: the student themself or the first child). 200 with `published: false` and
-    a message before any publication; 404 for a student who is not the user's family."""
+    a message before any publication; 404 for a student who is not the user's family.
+
+    Per published period: each subject's tests, activities, average, coefficient, rank and
+    class statistics; the general average, rank, class size; `weighted_sum` (Σ average ×
+    coefficient) / `coefficient_sum`, rounded to the general average; the year's decision.
+    The report card of a period: /api/v1/evaluation/report-cards/students/{id}/{period}."""
     scope = scope_for(request.user)
     if not scope.has(*sel.FAMILY):
         raise PermissionDenied

@@ -2,11 +2,14 @@
 set-based when a level's period is published or withdrawn (and when the results job re-runs a
 school), then pushed to the cache the results page and API read from.
 
-A snapshot holds, per published period, what the results page shows: general average, rank,
-class size, the subjects' averages with their coefficients, class statistics and the tests'
-marks, and for the year the decision (the council's, else the proposal). It is rebuilt whole
-inside the caller's transaction, so readers see the old snapshot or the new one, never a
-half-computed state; the cache is written once the transaction commits.
+A snapshot holds, per published period, what the results page (/space/marks/) shows: general
+average, rank, class size (the students with an average, as on the report card), Σ coefficients
+and Σ coefficient × average (the explanation of the general average), the subjects' averages
+with their coefficients, ranks and class statistics, the tests' and integrated activities'
+marks (subject results of the period's class only), and for the year the decision (the
+council's, else the proposal). It is rebuilt whole inside the caller's transaction, so
+readers see the old snapshot or the new one, never a half-computed state; the cache is written
+once the transaction commits.
 
 PostgreSQL builds every snapshot of a school (or of one of its levels) in one INSERT … SELECT
 … ON CONFLICT with jsonb_build_object/jsonb_agg, and removes the ones left without a published
@@ -71,7 +74,7 @@ sem AS (
 ),
 gr AS (
     SELECT g.*, c.name AS class_name, c.track_id,
-           COUNT(*) OVER (PARTITION BY g.school_class_id, g.period) AS class_size
+           COUNT(g.average) OVER (PARTITION BY g.school_class_id, g.period) AS class_size
     FROM {_t(GeneralResult)} g
     JOIN pub ON pub.level_id = g.level_id AND pub.period = g.period
     JOIN {_t(SchoolClass)} c ON c.id = g.school_class_id
@@ -94,6 +97,7 @@ subj AS (
            ) ORDER BY s.code) AS subjects
     FROM {_t(SubjectResult)} r
     JOIN gr ON gr.student_id = r.student_id AND gr.period = r.period
+           AND gr.school_class_id = r.school_class_id
     JOIN {_t(Subject)} s ON s.id = r.subject_id
     LEFT JOIN {_t(CurriculumEntry)} cur
            ON cur.year_id = %(year)s AND cur.level_id = gr.level_id
@@ -212,9 +216,9 @@ def _build_portable(school_id: int, year_id: int, level_id: int | None):
         if (g["level_id"], g["period"]) in published
     ]
     sizes: dict = defaultdict(int)
-    for g in GeneralResult.objects.filter(school_id=school_id, year_id=year_id).values(
-        "school_class_id", "period"
-    ):
+    for g in GeneralResult.objects.filter(
+        school_id=school_id, year_id=year_id, average__isnull=False
+    ).values("school_class_id", "period"):
         sizes[(g["school_class_id"], g["period"])] += 1
     wanted = {(g["student_id"], g["period"]) for g in general}
     students = {g["student_id"] for g in general}
@@ -266,6 +270,8 @@ def _build_portable(school_id: int, year_id: int, level_id: int | None):
         if key not in wanted:
             continue
         g = klass[key]
+        if r["school_class_id"] != g["school_class_id"]:  # left from a class moved out of
+            continue
         st = stats.get((r["period"], r["school_class_id"], r["subject_id"])) or {}
         m = marks.get((r["period"], r["school_class_id"], r["subject_id"], r["student_id"]))
         coefficient = coefficients.get(

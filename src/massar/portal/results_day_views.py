@@ -1,7 +1,11 @@
-"""Pages of the results-day part: a student's (or a guardian's child's) published results of
-the current year, read from the cache that the publication warms."""
+"""The results page of the student and guardian spaces (/space/marks/): a student's (or a
+guardian's child's) published results of the current year, read from the cache that the
+publication warms (results_day_selectors), with the explanation of the general average and
+the report cards. /space/results/, its former address, redirects to it for good."""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -10,6 +14,8 @@ from massar.core.access import role_required
 from massar.core.i18n import pick
 from massar.enrollment.models import Decision
 from massar.portal import results_day_selectors as sel
+
+FOUR_PLACES = Decimal("0.0001")
 
 
 def _local(item: dict | None) -> str:
@@ -21,8 +27,47 @@ def _local(item: dict | None) -> str:
     return item.get("fr") or item.get("ar") or ""
 
 
+def _decimal(text) -> Decimal | None:
+    """A payload figure (numeric sent as text) as a Decimal; None when absent."""
+    if text in (None, ""):
+        return None
+    try:
+        return Decimal(str(text))
+    except InvalidOperation:
+        return None
+
+
+def _plain(value: Decimal | None) -> str:
+    """A figure without trailing zeros and never in exponent form ("20", not "2E+1")."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _subject(s: dict) -> dict:
+    average, coefficient = _decimal(s.get("average")), _decimal(s.get("coefficient"))
+    marks, absent = s.get("marks"), s.get("absent")
+    product = None if average is None or coefficient is None else average * coefficient
+    return {
+        "code": s.get("code"),
+        "name": _local(s),
+        "average": s.get("average"),
+        "rank": s.get("rank"),
+        "class_mean": s.get("class_mean"),
+        "coefficient": _plain(coefficient),
+        # 4 tests, each {"mark", "absent"}; no marks line: 4 empty tests
+        "tests": [
+            {"mark": mark, "absent": bool(gone)}
+            for mark, gone in zip(marks or [None] * 4, absent or [False] * 4, strict=False)
+        ],
+        "activities": {"mark": s.get("activities"), "absent": bool(s.get("activities_absent"))},
+        "product": _plain(product),
+        "counted": product is not None,
+    }
+
+
 def results_context(payload: dict | None) -> dict | None:
-    """The payload with the names in the page's language and the labels of codes."""
+    """The payload with the names in the page's language, the labels of codes and, per
+    period, the figures that explain the general average: each subject's average ×
+    coefficient, and weighted_sum ÷ coefficient_sum to four places (rounded: the average)."""
     if payload is None:
         return None
     from massar.assessment.models.results import Period
@@ -36,24 +81,23 @@ def results_context(payload: dict | None) -> dict | None:
                 **decision,
                 "final_label": Decision(final).label if final in Decision.values else "",
             }
-        subjects = [
-            {
-                **s,
-                "name": _local(s),
-                "tests": [
-                    {"mark": mark, "absent": absent}
-                    for mark, absent in zip(
-                        s.get("marks") or [], s.get("absent") or [], strict=False
-                    )
-                ],
-            }
-            for s in period.get("subjects", [])
-        ]
+        subjects = sorted(
+            (_subject(s) for s in period.get("subjects", [])), key=lambda s: s["name"]
+        )
+        weighted = _decimal(period.get("weighted_sum"))
+        coefficients = _decimal(period.get("coefficient_sum"))
+        quotient = None
+        if weighted is not None and coefficients:
+            quotient = (weighted / coefficients).quantize(FOUR_PLACES)
         periods.append(
             {
                 **period,
                 "label": Period(period["period"]).label,
                 "subjects": subjects,
+                "counted": [s for s in subjects if s["counted"]],
+                "weighted_sum": _plain(weighted),
+                "coefficient_sum": _plain(coefficients),
+                "quotient": quotient,
                 "decision": decision,
             }
         )
@@ -66,20 +110,24 @@ def results_context(payload: dict | None) -> dict | None:
     }
 
 
+def _name(child: sel.Child) -> str:
+    return f"{pick(child, 'last_name')} {pick(child, 'first_name')}".strip()
+
+
 @role_required(*sel.FAMILY)
 def results_page(request, scope):
+    """The current year's published results: each test, subject averages, ranks and class
+    averages, the general average with its rank and its explanation, the year's decision,
+    the report cards. Nothing of a period before its publication."""
     child, family = sel.results_student(scope, request.GET.get("child"))
-    payload = sel.results_payload(child.pk, child.year_id)
     return render(
         request,
-        "portal/results_day.html",
+        "portal/space_marks.html",
         {
-            "child": child,
-            "child_name": f"{pick(child, 'last_name')} {pick(child, 'first_name')}".strip(),
-            "family": [
-                {"pk": c.pk, "name": f"{pick(c, 'last_name')} {pick(c, 'first_name')}".strip()}
-                for c in family
-            ],
-            "results": results_context(payload),
+            "student": child,
+            "child_name": _name(child),
+            "children": family,
+            "child_query": f"?child={child.pk}" if len(family) > 1 else "",
+            "results": results_context(sel.results_payload(child.pk, child.year_id)),
         },
     )

@@ -1,6 +1,7 @@
 """API of the spaces' spaces part (mounted under /api/v1/me/): what the student and guardian
 space pages show (a guardian names the child with ?child=<id>; any other id is a 404), the
-teacher's classes, recovery contacts, guardian activation and the director's codes."""
+teacher's classes, recovery contacts, guardian activation and the director's codes. The
+published results are GET /api/v1/me/results (results_day_api), read from the cache."""
 
 from __future__ import annotations
 
@@ -67,28 +68,6 @@ class SpaceOut(Schema):
     recovery_phone: str
 
 
-class SubjectOut(Schema):
-    subject: str
-    tests: list[str | None]
-    activities: str | None
-    average: Decimal | None
-    rank: int | None
-    coefficient: Decimal | None
-    product: Decimal | None
-
-
-class PeriodOut(Schema):
-    period: str
-    general_average: Decimal | None
-    rank_class: int | None
-    class_size: int | None
-    coefficient_sum: Decimal | None
-    weighted_sum: Decimal | None
-    quotient: Decimal | None
-    subjects: list[SubjectOut]
-    report_card: str
-
-
 class TestOut(Schema):
     date: date
     subject: str
@@ -148,10 +127,6 @@ def _child(s) -> dict:
     }
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
 @router.get("/space", response=SpaceOut)
 def space_get(request, child: int | None = None):
     """The student's (or the chosen child's) personal data as the school holds it, the
@@ -175,40 +150,6 @@ def space_get(request, child: int | None = None):
         "recovery_email": request.user.recovery_email,
         "recovery_phone": request.user.recovery_phone,
     }
-
-
-@router.get("/space/marks", response=list[PeriodOut])
-def space_marks(request, child: int | None = None):
-    """The current year's published results, one entry per published period; nothing of a
-    period before its publication. `product` is average × coefficient; `weighted_sum /
-    coefficient_sum = quotient`, rounded to `general_average`."""
-    scope = _family(request)
-    student, _children = sel.space_student(scope, child)
-    return [
-        {
-            "period": p.period,
-            "general_average": p.average,
-            "rank_class": p.rank_class,
-            "class_size": p.class_size,
-            "coefficient_sum": p.coefficient_sum,
-            "weighted_sum": p.weighted_sum,
-            "quotient": p.quotient,
-            "subjects": [
-                {
-                    "subject": s.name,
-                    "tests": [_text(m) for m in s.tests],
-                    "activities": _text(s.activities),
-                    "average": s.average,
-                    "rank": s.rank,
-                    "coefficient": s.coefficient,
-                    "product": s.product,
-                }
-                for s in p.subjects
-            ],
-            "report_card": f"/api/v1/evaluation/report-cards/students/{student.pk}/{p.period}",
-        }
-        for p in sel.space_results(scope, student, current_year())
-    ]
 
 
 @router.get("/space/tests", response=list[TestOut])

@@ -49,16 +49,6 @@ def space_home(request, scope):
     return render(request, "portal/space_home.html", ctx)
 
 
-@role_required(*FAMILY)
-def space_marks(request, scope):
-    """The current year's published results: tests, subject averages, general average and
-    rank per period, the explanation of the general average, the report cards."""
-    ctx = _space(request, scope)
-    year = current_year()
-    ctx.update(year=year, periods=sel.space_results(scope, ctx["student"], year))
-    return render(request, "portal/space_marks.html", ctx)
-
-
 @require_POST
 @role_required(*FAMILY)
 def space_recovery(request, scope):

@@ -90,7 +90,6 @@ def _activation_codes_api(p):
 
 ROWS: dict = {
     "space/": _family_page("/space/"),
-    "space/marks/": _family_page("/space/marks/"),
     "space/recovery/": lambda p: [
         Case(
             "/space/recovery/",
@@ -108,7 +107,6 @@ ROWS: dict = {
     ],
     "space/activation-codes/<int:class_id>/": _activation_class_cases,
     "api/v1/me/space": _family_api("/api/v1/me/space"),
-    "api/v1/me/space/marks": _family_api("/api/v1/me/space/marks"),
     "api/v1/me/space/tests": _family_api("/api/v1/me/space/tests"),
     "api/v1/me/recovery": lambda p: [
         Case(

@@ -263,7 +263,7 @@ def test_the_page_reads_the_cache_with_few_queries(
         _publish(d, "S1")
     client = _client(personas["student"])
     with django_assert_max_num_queries(HIT_QUERIES):
-        page = client.get("/space/results/")
+        page = client.get("/space/marks/")
     assert page.status_code == 200
     html = page.content.decode()
     assert str(d["average"]) in html and 'data-period="S1"' in html
@@ -271,14 +271,14 @@ def test_the_page_reads_the_cache_with_few_queries(
 
     # the page never reads the table on a hit: the row gone, the cached results still show
     ResultSnapshot.objects.filter(year=d["year"]).delete()
-    assert str(d["average"]) in client.get("/space/results/").content.decode()
+    assert str(d["average"]) in client.get("/space/marks/").content.decode()
 
     # a miss reads the row once and puts it back in the cache
     cache.clear()
     results_snapshot_refresh(school=d["school"], year=d["year"], level=d["level"])
     cache.clear()
     with django_assert_max_num_queries(HIT_QUERIES + 1):
-        assert str(d["average"]) in client.get("/space/results/").content.decode()
+        assert str(d["average"]) in client.get("/space/marks/").content.decode()
     assert cache.get(results_cache_key(d["student"].pk, d["year"].pk)) is not None
 
 
@@ -313,7 +313,7 @@ def test_the_page_in_arabic_names_the_subjects_in_arabic_and_stays_light(
         _publish(d, "S1")
     client = Client(headers={"accept-language": "ar"})
     client.force_login(personas["student"])
-    page = client.get("/space/results/")
+    page = client.get("/space/marks/")
     html = page.content.decode()
     assert page.status_code == 200 and 'dir="rtl"' in html
     assert d["a"].subject.name_ar in html
@@ -325,13 +325,13 @@ def test_a_publication_shows_at_once_where_nothing_was_published(
 ):
     d = day
     client = _client(personas["student"])
-    page = client.get("/space/results/").content.decode()
+    page = client.get("/space/marks/").content.decode()
     assert "are not published yet" in page
     # the "nothing yet" answer is cached, and the publication replaces it at once
     assert cache.get(results_cache_key(d["student"].pk, d["year"].pk)) == (0, "")
     with django_capture_on_commit_callbacks(execute=True):
         _publish(d, "S1")
-    page = client.get("/space/results/").content.decode()
+    page = client.get("/space/marks/").content.decode()
     assert "are not published yet" not in page and str(d["average"]) in page
     assert client.get("/api/v1/me/results").json()["published"] is True
 
@@ -340,17 +340,72 @@ def test_a_guardian_reads_their_child_and_never_another_family(personas):
     guardian = _client(personas["guardian"])
     child = personas["child"]
     other = personas["other_family_student"]
-    page = guardian.get(f"/space/results/?child={child.pk}")
+    page = guardian.get(f"/space/marks/?child={child.pk}")
     assert page.status_code == 200 and child.code_massar in page.content.decode()
-    assert guardian.get(f"/space/results/?child={other.pk}").status_code == 404
-    assert guardian.get("/space/results/?child=abc").status_code == 404
+    assert guardian.get(f"/space/marks/?child={other.pk}").status_code == 404
+    assert guardian.get("/space/marks/?child=abc").status_code == 404
     assert guardian.get(f"/api/v1/me/results?student_id={other.pk}").status_code == 404
     body = guardian.get(f"/api/v1/me/results?student_id={child.pk}").json()
     assert body["student_id"] == child.pk
     student = _client(personas["student"])
-    assert student.get(f"/space/results/?child={other.pk}").status_code == 404
-    assert Client().get("/space/results/").status_code == 302
-    assert _client(personas["director"]).get("/space/results/").status_code == 403
+    assert student.get(f"/space/marks/?child={other.pk}").status_code == 404
+    assert Client().get("/space/marks/").status_code == 302
+    assert _client(personas["director"]).get("/space/marks/").status_code == 403
+
+
+def test_the_former_results_address_redirects_for_good_keeping_the_child(personas):
+    child = personas["child"]
+    guardian = _client(personas["guardian"])
+    gone = guardian.get(f"/space/results/?child={child.pk}")
+    assert gone.status_code == 301 and gone["Location"] == f"/space/marks/?child={child.pk}"
+    assert Client().get("/space/results/")["Location"] == "/space/marks/"
+    page = guardian.get(f"/space/results/?child={child.pk}", follow=True)
+    assert page.status_code == 200 and child.code_massar in page.content.decode()
+
+
+def test_the_cached_page_explains_the_general_average_and_links_the_report_cards(
+    day, personas, django_capture_on_commit_callbacks
+):
+    d = day
+    _validate_councils(d)
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(d, "S1")
+        _publish(d, "ANNUAL")
+    # the page reads only the cache: the tables' rows gone, the explanation still shows
+    ResultSnapshot.objects.filter(year=d["year"]).delete()
+    html = _client(personas["student"]).get("/space/marks/").content.decode()
+    plain = "{:f}".format
+    assert 'data-testid="explanation-S1"' in html
+    quotient = (d["weighted"] / d["coef_sum"]).quantize(Decimal("0.0001"))
+    division = f"{plain(d['weighted'].normalize())} ÷ {plain(d['coef_sum'].normalize())}"
+    assert f"{division} = {quotient}" in html
+    product = plain((Decimal("12.50") * d["a"].coefficient).normalize())
+    assert f'data-testid="product">{product}<' in html
+    assert "Absent" in html and "13.25" in html  # the third test, the class average
+    pk = d["student"].pk
+    for period in ("S1", "ANNUAL"):
+        assert f"/report-cards/students/{pk}/{period}/?language=fr" in html
+    assert 'data-testid="results-decision">Promoted' in html
+
+
+def test_the_class_size_counts_the_students_with_an_average(day):
+    d = day
+    third = (
+        Enrollment.objects.filter(school_class=d["sc"], status="ENROLLED")
+        .exclude(student__in=[d["student"], d["mate"]])
+        .first()
+        .student
+    )
+    GeneralResult.objects.create(  # no marks at all: no average, no rank
+        school_id=d["school"].pk,
+        year=d["year"],
+        school_class=d["sc"],
+        period="S1",
+        level_id=d["level"].pk,
+        student=third,
+    )
+    _publish(d, "S1")
+    assert _snapshot(d).payload["periods"][0]["class_size"] == 2
 
 
 def test_a_rerun_of_the_results_job_swaps_the_snapshot_in_its_transaction(

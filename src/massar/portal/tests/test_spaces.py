@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from massar.core.models import AuditEntry, Role, RoleAssignment
 from massar.demo.personas import COLLEGE
 from massar.enrollment.models import Enrollment, SchoolClass
 from massar.portal.models import GuardianActivation
+from massar.portal.results_day_services import results_snapshot_refresh
 from massar.portal.spaces_services import activation_code_hash
 from massar.registry.models import Guardian, GuardianLink
 from massar.schools.models import CurriculumEntry, Semester
@@ -38,7 +39,8 @@ def _client(user, lang="en"):
 
 def _results(student, *, subjects=2, publish=True):
     """S1 results of `subjects` subjects for the student, computed the way the results job
-    stores them, published or not."""
+    stores them, published or not; then the snapshots rebuilt and the cache written at
+    commit, as a publication does (the results page and API read only those)."""
     enrollment = Enrollment.objects.select_related("school_class", "year").get(
         student=student, year__is_current=True, status=Enrollment.Status.ENROLLED
     )
@@ -91,6 +93,8 @@ def _results(student, *, subjects=2, publish=True):
         Publication.objects.create(
             school_id=sc.school_id, year=year, level_id=sc.level_id, period="S1"
         )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        results_snapshot_refresh(school=sc.school_id, year=year)
     return entries, weighted, coef_sum
 
 
@@ -101,31 +105,43 @@ def test_unpublished_results_are_invisible_to_student_and_guardian(personas):
         c = _client(personas[role])
         page = c.get(f"/space/marks/?child={student.pk}")
         assert page.status_code == 200
-        assert b'data-testid="nothing-published"' in page.content
+        assert b'data-testid="results-not-published"' in page.content
         assert b"general-average" not in page.content
-        assert c.get(f"/api/v1/me/space/marks?child={student.pk}").json() == []
+        body = c.get(f"/api/v1/me/results?student_id={student.pk}").json()
+        assert body["published"] is False and body["results"] is None
 
 
 def test_published_results_show_each_test_and_the_explanation_figures(personas):
     student = personas["own_student"]
     entries, weighted, coef_sum = _results(student)
-    data = _client(personas["student"]).get("/api/v1/me/space/marks").json()
-    assert [p["period"] for p in data] == ["S1"]
-    s1 = data[0]
+    data = _client(personas["student"]).get("/api/v1/me/results").json()
+    assert data["published"] is True and data["student_id"] == student.pk
+    assert [p["period"] for p in data["results"]["periods"]] == ["S1"]
+    s1 = data["results"]["periods"][0]
     assert Decimal(s1["weighted_sum"]) == weighted
     assert Decimal(s1["coefficient_sum"]) == coef_sum
-    products = [Decimal(s["product"]) for s in s1["subjects"] if s["product"] is not None]
+    products = [Decimal(s["average"]) * Decimal(s["coefficient"]) for s in s1["subjects"]]
     assert sum(products) == weighted  # Σ average × coefficient = the stored weighted sum
-    assert Decimal(s1["quotient"]).quantize(Decimal("0.01")) == Decimal(s1["general_average"])
-    assert s1["rank_class"] == 4
+    quotient = Decimal(s1["weighted_sum"]) / Decimal(s1["coefficient_sum"])
+    assert quotient.quantize(Decimal("0.01")) == Decimal(s1["average"])
+    assert s1["rank"] == 4 and s1["class_size"] == 1
     first = next(s for s in s1["subjects"] if s["average"] == "12.50")
-    assert first["tests"] == ["12.50", "12.50", "ABS", None]
-    assert s1["report_card"].endswith(f"/{student.pk}/S1")
+    assert [None if m is None else Decimal(m) for m in first["marks"]] == [
+        Decimal("12.5"),
+        Decimal("12.5"),
+        None,
+        None,
+    ]
+    assert first["absent"] == [False, False, True, False]
+    assert Decimal(first["activities"]) == Decimal("12.5")
 
     page = _client(personas["guardian"]).get(f"/space/marks/?child={student.pk}")
     html = page.content.decode()
     assert 'data-testid="explanation-S1"' in html
-    assert f"{weighted.normalize()} ÷ {coef_sum.normalize()}" in html
+    plain = "{:f}".format
+    assert f"{plain(weighted.normalize())} ÷ {plain(coef_sum.normalize())}" in html
+    for entry, avg in zip(entries, (Decimal("12.50"), Decimal("15.00")), strict=False):
+        assert f'data-testid="product">{plain((avg * entry.coefficient).normalize())}<' in html
     assert f"/report-cards/students/{student.pk}/S1/?language=ar" in html
 
 
@@ -134,7 +150,7 @@ def test_guardian_never_sees_another_familys_child(personas):
     _results(other)
     c = _client(personas["guardian"])
     assert c.get(f"/space/marks/?child={other.pk}").status_code == 404
-    assert c.get(f"/api/v1/me/space/marks?child={other.pk}").status_code == 404
+    assert c.get(f"/api/v1/me/results?student_id={other.pk}").status_code == 404
     assert c.get(f"/api/v1/me/space?child={other.pk}").status_code == 404
 
 
@@ -284,6 +300,7 @@ def test_space_pages_run_a_constant_small_number_of_queries(
     student = personas["own_student"]
     c = _client(personas["student"])
     _results(student, subjects=1)
+    c.get("/space/")  # the session's idle clock is written by the first request only
     few_home, few_marks = _count(c, "/space/"), _count(c, "/space/marks/")
     n = (
         CurriculumEntry.objects.filter(
@@ -304,7 +321,8 @@ def test_space_pages_run_a_constant_small_number_of_queries(
     assert _count(c, "/space/marks/") == few_marks
     with django_assert_max_num_queries(10):
         c.get("/space/")
-    with django_assert_max_num_queries(13):
+    # the results page reads the cache the publication wrote: as few as the results-day page
+    with django_assert_max_num_queries(7):
         c.get("/space/marks/")
 
 
