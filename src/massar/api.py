@@ -21,6 +21,10 @@ from massar.enrollment.rentree import RentreeError
 from massar.enrollment.services import EnrollmentError
 from massar.enrollment.transfer_api import router as transfer_router
 from massar.portal.api import ROUTERS as portal_routers
+from massar.portal.appointments_services import AppointmentError
+from massar.portal.certificates_services import CertificateError
+from massar.portal.messages_services import MessageError
+from massar.portal.spaces_services import SpaceError
 from massar.registry.api import router as registry_router
 from massar.registry.services import RegistryError
 from massar.schools.api import router as schools_router
@@ -84,6 +88,15 @@ def on_grade_error(request, exc: GradeError):
 @api.exception_handler(RentreeError)
 def on_rentree_error(request, exc: RentreeError):
     return _error(request, exc.code, exc.message, 409)
+
+
+# the spaces' parts share one shape of error, which carries its own status (no common base)
+@api.exception_handler(AppointmentError)
+@api.exception_handler(CertificateError)
+@api.exception_handler(MessageError)
+@api.exception_handler(SpaceError)
+def on_portal_error(request, exc: AppointmentError | CertificateError | MessageError | SpaceError):
+    return _error(request, exc.code, exc.message, exc.status)
 
 
 @api.exception_handler(ValidationError)

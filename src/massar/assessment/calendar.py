@@ -1,9 +1,7 @@
-"""The calendar part's registrations: navigation entries, and the notifications' delivery job
-(imported here so that every process that starts Django knows it)."""
+"""The calendar part's registrations: navigation entries."""
 
 from django.utils.translation import gettext_lazy as _
 
-import massar.core.notifications  # noqa: F401 - registers the notifications.deliver job
 from massar.core.navigation import nav_entry
 
 nav_entry(

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from massar.core import notifications  # noqa: F401  (registers its deliver job)
         from massar.core.navigation import nav_entry
 
         nav_entry(

@@ -95,10 +95,6 @@ def _out(a: Appointment) -> dict:
     }
 
 
-def _error(exc: services.AppointmentError):
-    return Status(exc.status, {"code": exc.code, "message": exc.message})
-
-
 ERRORS = {400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 
 
@@ -136,17 +132,14 @@ def appointment_targets(request, student_id: int):
 def appointment_request(request, payload: RequestIn):
     """201 with the new request; 200 with the open one when the same request was just sent."""
     scope = _scope(request, "GUARDIAN")
-    try:
-        appointment, created = services.appointment_request(
-            actor=request.user,
-            scope=scope,
-            student_id=payload.student_id,
-            teacher_id=payload.teacher_id,
-            reason=payload.reason,
-            preferred_slots=payload.preferred_slots,
-        )
-    except services.AppointmentError as exc:
-        return _error(exc)
+    appointment, created = services.appointment_request(
+        actor=request.user,
+        scope=scope,
+        student_id=payload.student_id,
+        teacher_id=payload.teacher_id,
+        reason=payload.reason,
+        preferred_slots=payload.preferred_slots,
+    )
     appointment = sel.appointment_get(scope, appointment.pk)
     return Status(201 if created else 200, _out(appointment))
 
@@ -160,27 +153,21 @@ def appointment_detail(request, appointment_id: int):
 @router.post("/appointments/{int:appointment_id}/accept", response={200: AppointmentOut, **ERRORS})
 def appointment_accept(request, appointment_id: int, payload: AcceptIn):
     scope = _scope(request, "DIRECTOR", "STAFF", "TEACHER")
-    try:
-        services.appointment_accept(
-            actor=request.user,
-            scope=scope,
-            appointment_id=appointment_id,
-            scheduled_at=payload.scheduled_at,
-        )
-    except services.AppointmentError as exc:
-        return _error(exc)
+    services.appointment_accept(
+        actor=request.user,
+        scope=scope,
+        appointment_id=appointment_id,
+        scheduled_at=payload.scheduled_at,
+    )
     return _out(sel.appointment_get(scope, appointment_id))
 
 
 @router.post("/appointments/{int:appointment_id}/decline", response={200: AppointmentOut, **ERRORS})
 def appointment_decline(request, appointment_id: int, payload: DeclineIn):
     scope = _scope(request, "DIRECTOR", "STAFF", "TEACHER")
-    try:
-        services.appointment_decline(
-            actor=request.user, scope=scope, appointment_id=appointment_id, reason=payload.reason
-        )
-    except services.AppointmentError as exc:
-        return _error(exc)
+    services.appointment_decline(
+        actor=request.user, scope=scope, appointment_id=appointment_id, reason=payload.reason
+    )
     return _out(sel.appointment_get(scope, appointment_id))
 
 
@@ -188,8 +175,5 @@ def appointment_decline(request, appointment_id: int, payload: DeclineIn):
 def appointment_cancel(request, appointment_id: int):
     """The guardian withdraws their own request."""
     scope = _scope(request, "GUARDIAN")
-    try:
-        services.appointment_cancel(actor=request.user, scope=scope, appointment_id=appointment_id)
-    except services.AppointmentError as exc:
-        return _error(exc)
+    services.appointment_cancel(actor=request.user, scope=scope, appointment_id=appointment_id)
     return _out(sel.appointment_get(scope, appointment_id))

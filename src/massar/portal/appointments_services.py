@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from massar.core.audit import audit_record
+from massar.core.locking import locked_status
 from massar.core.models import Role, RoleAssignment
 from massar.core.notifications import Recipient, notification_send
 from massar.core.scopes import Scope
@@ -175,14 +176,7 @@ def _decidable(scope: Scope, appointment_id: int) -> Appointment:
         raise AppointmentError(
             "not_yours", _("Only the school may answer an appointment request."), 403
         )
-    # the row is locked before its status is read: two answers at once make one decision
-    status = (
-        Appointment.objects.select_for_update()
-        .filter(pk=appointment.pk)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if status != Appointment.Status.REQUESTED:
+    if locked_status(Appointment, appointment.pk) != Appointment.Status.REQUESTED:
         raise AppointmentError("already_decided", _("This request has already been answered."), 409)
     return appointment
 

@@ -107,10 +107,6 @@ def _out(c: CertificateRequest) -> dict:
     }
 
 
-def _error(exc: services.CertificateError):
-    return Status(exc.status, {"code": exc.code, "message": exc.message})
-
-
 ERRORS = {400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 
 
@@ -134,30 +130,24 @@ def certificate_request(request, payload: RequestIn):
     """201 with the new request (approved at once where the school approves automatically);
     200 with the existing one when the same request was already sent."""
     scope = _scope(request, *sel.FAMILY)
-    try:
-        certificate, created = services.certificate_request(
-            actor=request.user,
-            scope=scope,
-            student_id=payload.student_id,
-            language=payload.language,
-        )
-    except services.CertificateError as exc:
-        return _error(exc)
+    certificate, created = services.certificate_request(
+        actor=request.user,
+        scope=scope,
+        student_id=payload.student_id,
+        language=payload.language,
+    )
     return Status(201 if created else 200, _out(sel.certificate_get(scope, certificate.pk)))
 
 
 @router.post("/certificates/desk", response={201: CertificateOut, **ERRORS})
 def certificate_desk(request, payload: DeskIn):
     scope = _scope(request, *sel.SCHOOL)
-    try:
-        certificate = services.certificate_desk_issue(
-            actor=request.user,
-            scope=scope,
-            code_massar=payload.code_massar,
-            language=payload.language,
-        )
-    except services.CertificateError as exc:
-        return _error(exc)
+    certificate = services.certificate_desk_issue(
+        actor=request.user,
+        scope=scope,
+        code_massar=payload.code_massar,
+        language=payload.language,
+    )
     return Status(201, _out(sel.certificate_get(scope, certificate.pk)))
 
 
@@ -192,22 +182,16 @@ def certificate_detail(request, certificate_id: int):
 @router.post("/certificates/{int:certificate_id}/approve", response={200: CertificateOut, **ERRORS})
 def certificate_approve(request, certificate_id: int):
     scope = _scope(request, "DIRECTOR", "STAFF")
-    try:
-        services.certificate_approve(actor=request.user, scope=scope, certificate_id=certificate_id)
-    except services.CertificateError as exc:
-        return _error(exc)
+    services.certificate_approve(actor=request.user, scope=scope, certificate_id=certificate_id)
     return _out(sel.certificate_get(scope, certificate_id))
 
 
 @router.post("/certificates/{int:certificate_id}/refuse", response={200: CertificateOut, **ERRORS})
 def certificate_refuse(request, certificate_id: int, payload: RefuseIn):
     scope = _scope(request, "DIRECTOR", "STAFF")
-    try:
-        services.certificate_refuse(
-            actor=request.user, scope=scope, certificate_id=certificate_id, reason=payload.reason
-        )
-    except services.CertificateError as exc:
-        return _error(exc)
+    services.certificate_refuse(
+        actor=request.user, scope=scope, certificate_id=certificate_id, reason=payload.reason
+    )
     return _out(sel.certificate_get(scope, certificate_id))
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from massar.core.audit import audit_record
+from massar.core.locking import locked_status
 from massar.core.models import VerifiableDocument
 from massar.core.notifications import notification_send
 from massar.core.scopes import Scope
@@ -244,14 +245,7 @@ def _decidable(scope: Scope, certificate_id: int) -> CertificateRequest:
         raise CertificateError(
             "director_only", _("Only the school's director may decide on a request."), 403
         )
-    # the row is locked before its status is read: two decisions at once make one
-    status = (
-        CertificateRequest.objects.select_for_update()
-        .filter(pk=certificate.pk)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if status != CertificateRequest.Status.REQUESTED:
+    if locked_status(CertificateRequest, certificate.pk) != CertificateRequest.Status.REQUESTED:
         raise CertificateError("already_decided", _("This request has already been decided."), 409)
     return certificate
 

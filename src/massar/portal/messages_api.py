@@ -112,10 +112,6 @@ def _scope(request, *roles):
     return scope
 
 
-def _error(exc: services.MessageError):
-    return Status(exc.status, {"code": exc.code, "message": exc.message})
-
-
 def _thread(t, unread: int | None = None) -> dict:
     return {
         "id": t.pk,
@@ -181,18 +177,15 @@ def thread_create(
 ):
     """A guardian's new thread (multipart form; `files`: PDF, PNG or JPEG, 5 MB each)."""
     scope = _scope(request, "GUARDIAN")
-    try:
-        thread = services.thread_start(
-            actor=request.user,
-            scope=scope,
-            student_id=student_id,
-            teacher_id=teacher_id or None,
-            subject=subject,
-            body=body,
-            files=files or [],
-        )
-    except services.MessageError as exc:
-        return _error(exc)
+    thread = services.thread_start(
+        actor=request.user,
+        scope=scope,
+        student_id=student_id,
+        teacher_id=teacher_id or None,
+        subject=subject,
+        body=body,
+        files=files or [],
+    )
     thread = sel.thread_get(scope, thread.pk)
     return Status(201, {**_thread(thread, 0), "messages": _messages(thread, request.user)})
 
@@ -211,12 +204,9 @@ def message_create(
     request, thread_id: int, body: Form[str], files: File[list[UploadedFile]] = None
 ):
     scope = _scope(request, *SIDES)
-    try:
-        message = services.message_post(
-            actor=request.user, scope=scope, thread_id=thread_id, body=body, files=files or []
-        )
-    except services.MessageError as exc:
-        return _error(exc)
+    message = services.message_post(
+        actor=request.user, scope=scope, thread_id=thread_id, body=body, files=files or []
+    )
     thread = sel.thread_get(scope, thread_id)
     out = next(m for m in _messages(thread, request.user) if m["id"] == message.pk)
     return Status(201, out)
@@ -276,28 +266,20 @@ def announcement_list(request, page: int = 1):
 @router.post("/announcements", response={201: AnnouncementOut, **ERRORS})
 def announcement_publish(request, payload: AnnouncementIn):
     scope = _scope(request, "DIRECTOR", "STAFF")
-    try:
-        announcement = services.announcement_publish(
-            actor=request.user,
-            scope=scope,
-            school_id=min(scope.school_ids),
-            title=payload.title,
-            body=payload.body,
-            level_id=payload.level_id,
-            class_id=payload.class_id,
-        )
-    except services.MessageError as exc:
-        return _error(exc)
+    announcement = services.announcement_publish(
+        actor=request.user,
+        scope=scope,
+        school_id=min(scope.school_ids),
+        title=payload.title,
+        body=payload.body,
+        level_id=payload.level_id,
+        class_id=payload.class_id,
+    )
     return Status(201, _announcement(sel.announcement_get(scope, announcement.pk)))
 
 
 @router.post("/announcements/{int:announcement_id}/delete", response={200: DeletedOut, **ERRORS})
 def announcement_delete(request, announcement_id: int):
     scope = _scope(request, "DIRECTOR", "STAFF")
-    try:
-        services.announcement_delete(
-            actor=request.user, scope=scope, announcement_id=announcement_id
-        )
-    except services.MessageError as exc:
-        return _error(exc)
+    services.announcement_delete(actor=request.user, scope=scope, announcement_id=announcement_id)
     return {"deleted": True}

@@ -10,14 +10,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
-from ninja.responses import Status
 
 from massar.assessment.calendar_selectors import upcoming_tests
 from massar.core.middleware import request_address
 from massar.core.scopes import Scope, scope_for
 from massar.portal import spaces_selectors as sel
 from massar.portal.spaces_services import (
-    SpaceError,
     activation_codes_issue,
     guardian_activate,
     recovery_contacts_update,
@@ -172,12 +170,9 @@ def space_tests(request, child: int | None = None):
 def recovery_put(request, payload: RecoveryIn):
     """The signed-in student's or guardian's personal e-mail and phone for account recovery."""
     _family(request)
-    try:
-        user = recovery_contacts_update(
-            user=request.user, email=payload.recovery_email, phone=payload.recovery_phone
-        )
-    except SpaceError as err:
-        return Status(err.status, {"code": err.code, "message": err.message})
+    user = recovery_contacts_update(
+        user=request.user, email=payload.recovery_email, phone=payload.recovery_phone
+    )
     return {"recovery_email": user.recovery_email, "recovery_phone": user.recovery_phone}
 
 
@@ -187,12 +182,9 @@ def recovery_put(request, payload: RecoveryIn):
 def activation_redeem(request, payload: ActivationIn):
     """Redeem a guardian activation code for the signed-in account (creating an account
     with a code is done on the page /space/activate/)."""
-    try:
-        done = guardian_activate(
-            code=payload.code, user=request.user, client_address=request_address(request)
-        )
-    except SpaceError as err:
-        return Status(err.status, {"code": err.code, "message": err.message})
+    done = guardian_activate(
+        code=payload.code, user=request.user, client_address=request_address(request)
+    )
     request.user._massar_scope = None
     children = sel.space_children(scope_for(request.user))
     return {"linked": done.linked, "children": [_child(s) for s in children]}
