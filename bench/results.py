@@ -72,6 +72,31 @@ def run_reference(year_id: int, school_ids: list[int] | None = None) -> float:
     return time.perf_counter() - started
 
 
+RESULT_TABLES = (
+    "assessment_subjectresult",
+    "assessment_generalresult",
+    "assessment_classsubjectstat",
+)
+
+
+def clear_results(year_id: int, school_ids: list[int] | None = None) -> int:
+    """Remove the year's results (of the schools) and vacuum the tables, untimed: ours then
+    computes them from scratch, as the reference does (a re-run of the job also deletes the
+    previous rows, inside its batches; `--rerun` measures that instead)."""
+    where = f"year_id = {int(year_id)}"
+    if school_ids is not None:
+        where += " AND school_id IN (" + ", ".join(str(int(i)) for i in school_ids) + ")"
+    removed = 0
+    with connection.cursor() as cursor:
+        for table in RESULT_TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE {where}")  # noqa: S608
+            removed += cursor.rowcount
+    with connection.cursor() as cursor:  # outside a transaction (autocommit)
+        for table in RESULT_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return removed
+
+
 def run_ours(year: SchoolYear, school_ids: list[int] | None = None) -> tuple[float, dict]:
     done = [0]
 
@@ -147,21 +172,23 @@ def run_orm_sample(year: SchoolYear, sample: int) -> tuple[float, int]:
                         "coefficient_sum": total, "weighted_sum": weighted,
                     },
                 )  # fmt: skip
-        for e in enrollments:  # ranks, one result at a time
+        # ranks, one result at a time (by school and class: the result tables' keys start
+        # with the school)
+        for e in enrollments:
             for r in SubjectResult.objects.filter(
                 student_id=e.student_id, year=year, average__isnull=False
             ):
                 r.rank = 1 + SubjectResult.objects.filter(
-                    school_class_id=r.school_class_id, subject_id=r.subject_id,
-                    period=r.period, year=year, average__gt=r.average,
+                    school_id=r.school_id, school_class_id=r.school_class_id,
+                    subject_id=r.subject_id, period=r.period, year=year, average__gt=r.average,
                 ).count()  # fmt: skip
                 r.save(update_fields=["rank"])
             for g in GeneralResult.objects.filter(
                 student_id=e.student_id, year=year, average__isnull=False
             ):
                 g.rank_class = 1 + GeneralResult.objects.filter(
-                    school_class_id=g.school_class_id, period=g.period, year=year,
-                    average__gt=g.average,
+                    school_id=g.school_id, school_class_id=g.school_class_id,
+                    period=g.period, year=year, average__gt=g.average,
                 ).count()  # fmt: skip
                 g.save(update_fields=["rank_class"])
         elapsed = time.perf_counter() - started
@@ -215,8 +242,15 @@ def differences(year_id: int, school_ids: list[int] | None = None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--year", default="2025-2026")
-    parser.add_argument("--sample", type=int, default=2000, help="students for the ORM way")
+    parser.add_argument("--year", help="school year code (default: the current year)")
+    parser.add_argument(
+        "--sample", type=int, default=2000, help="students for the ORM way (0: not measured)"
+    )
+    parser.add_argument(
+        "--rerun",
+        action="store_true",
+        help="keep the year's previous results: ours deletes them in its batches (a re-run)",
+    )
     parser.add_argument(
         "--schools",
         type=int,
@@ -225,7 +259,11 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("run this benchmark on PostgreSQL (DATABASE_URL)")
-    year = SchoolYear.objects.get(code=args.year)
+    year = (
+        SchoolYear.objects.get(code=args.year)
+        if args.year
+        else SchoolYear.objects.get(is_current=True)
+    )
     school_ids = None
     if args.schools:
         school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))[
@@ -252,14 +290,20 @@ def main() -> None:
 
     reference_seconds = run_reference(year.pk, school_ids)
     print(f"reference SQL: {reference_seconds:.1f} s", flush=True)
+    if not args.rerun:
+        removed = clear_results(year.pk, school_ids)
+        print(f"previous results removed (untimed): {removed:,} rows", flush=True)
     ours_seconds, summary = run_ours(year, school_ids)
     print(f"ours: {ours_seconds:.1f} s", flush=True)
-    orm_seconds, orm_students = run_orm_sample(year, args.sample)
-    orm_extrapolated = orm_seconds * students / orm_students
-    print(f"ORM per student: {orm_seconds:.1f} s for {orm_students:,} students", flush=True)
+    if args.sample:
+        orm_seconds, orm_students = run_orm_sample(year, args.sample)
+        orm_extrapolated = orm_seconds * students / orm_students
+        print(f"ORM per student: {orm_seconds:.1f} s for {orm_students:,} students", flush=True)
+    else:
+        orm_seconds = orm_students = orm_extrapolated = 0
     diff = differences(year.pk, school_ids)
     ratio = ours_seconds / reference_seconds
-    speedup = orm_extrapolated / ours_seconds
+    speedup = orm_extrapolated / ours_seconds if orm_students else 0
     print()
     print(f"{'measure':<44}{'seconds':>12}")
     print(f"{'ours (results_compute, ' + str(summary['schools']) + ' schools)':<44}"
@@ -280,6 +324,7 @@ def main() -> None:
                 "mark_lines": lines,
                 "marks": marks,
                 "schools": summary["schools"],
+                "rerun": args.rerun,
                 "subject_results": summary["subject_results"],
                 "general_results": summary["general_results"],
                 "seconds": round(ours_seconds, 1),

@@ -25,10 +25,14 @@ class SubjectResult(models.Model):
     the results job (from enrollments, classes and mark lines, which hold the constraints) and
     rebuilt on every run. Its foreign keys have no database constraint (db_constraint=False):
     PostgreSQL checked five keys for each of the nation's 15 million rows, twice the time of
-    the computation itself (bench/README.md); Django's on_delete still cascades and protects."""
+    the computation itself (bench/README.md); Django's on_delete still cascades and protects.
 
-    # no single-column index on school: the unique key starts with it (each index costs every
-    # row the results job writes)
+    Three indexes only (primary key, the unique key, student × year): the results job writes
+    every row of the nation's 15 million again at each run, and each index costs every row
+    (the job's subject INSERT took 38 % less time without the single-column indexes on year,
+    class and subject, bench/README.md). Reads go by school (the unique key, which every
+    reader names: class pages add the school and year) or by student."""
+
     school = models.ForeignKey(
         "schools.School",
         on_delete=models.CASCADE,
@@ -36,12 +40,23 @@ class SubjectResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # deleting a school year cascades with a scan: rare, and it deletes the year's rows anyway
     year = models.ForeignKey(
-        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "schools.SchoolYear",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     period = models.CharField(max_length=6, choices=Period.choices)
+    # a class that can be deleted never had a student enrolled (formation's class_delete), so it
+    # has no results: nothing to cascade, and no lookup by class on every class deletion
     school_class = models.ForeignKey(
-        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "enrollment.SchoolClass",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     student = models.ForeignKey(  # the (student, year) index serves it
         "registry.Student",
@@ -50,8 +65,13 @@ class SubjectResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # protected: deleting a subject of the catalogue (rare) scans this table once
     subject = models.ForeignKey(
-        "schools.Subject", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "schools.Subject",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     average = _average()
     rank = models.PositiveIntegerField(_("rank"), null=True)  # within class, same subject
