@@ -16,7 +16,7 @@ Setup (skipped where already done, so a second run only measures):
    accounts are never signed in through the login page), the STUDENT role, and a session
    written directly in Django's session store (the database, as in production).
 Run: gunicorn with production settings as README.md tells an operator (MASSAR_ENV=production,
-DATABASE_URL, REDIS_URL, 2 × cores + 1 workers, bound to 127.0.0.1, behind a TLS proxy: wrk
+DATABASE_URL, REDIS_URL, cores + 1 workers, bound to 127.0.0.1, behind a TLS proxy: wrk
 sends X-Forwarded-Proto: https), plus the framework floor at /bench/floor/ served by
 bench/results_day_floor.py (the same settings + one constant-JSON view, bench only). wrk
 (bench/results_day.lua) at 64 connections, random signed-in student per request, --seconds
@@ -47,10 +47,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import cache, caches  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -243,7 +245,7 @@ def setup_sessions(year, count: int, keys_file: Path) -> int:
     now = int(time.time())
     expire = timezone.now() + timedelta(hours=2)
     sample = User.objects.filter(pk__in=users[:count]).only("pk", "password")
-    sessions, keys = [], []
+    sessions, keys, cached = [], [], {}
     for user in sample:
         store = SessionStore()
         key = store._get_new_session_key()
@@ -258,7 +260,11 @@ def setup_sessions(year, count: int, keys_file: Path) -> int:
             Session(session_key=key, session_data=store.encode(data), expire_date=expire)
         )
         keys.append(key)
+        cached[CACHED_DB_PREFIX + key] = data
     Session.objects.bulk_create(sessions, batch_size=2000)
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        # as a sign-in through the store does: the session in the cache too (two hours)
+        caches[settings.SESSION_CACHE_ALIAS].set_many(cached, timeout=7200)
     keys_file.write_text("\n".join(keys) + "\n")
     return len(keys)
 
@@ -335,7 +341,7 @@ def main():
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--setup-only", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -365,6 +371,11 @@ def main():
             ("results API", "/api/v1/me/results"),
             ("results page", "/space/marks/"),
         ):
+            # fresh sessions for each URL: each is measured with its students just signed in
+            # (their idle clock written less than a minute ago, as after a sign-in), not the
+            # later URLs with sessions the earlier runs left a minute old
+            setup_sessions(year, args.sessions, keys_file)
+            connection.close()
             rows[name] = run_wrk(path, keys_file, args.seconds, args.connections)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -119,6 +119,9 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # sessions read from the shared cache and written through to the database (a Redis restart
+    # signs nobody out): a signed-in request reads no session row (results day, bench/README.md)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -133,6 +133,30 @@ def test_activity_is_recorded_once_a_minute_and_keeps_the_session_alive(client, 
     assert client.session["last_seen"] > seen - 90  # 2 min later: moved to now
 
 
+CACHED_DB = "django.contrib.sessions.backends.cached_db"
+
+
+def test_sessions_in_the_cache_read_no_session_row_and_still_end(client, teacher, settings):
+    """Production's engine when REDIS_URL is set: sessions read from the cache and written
+    through to the database; sign-out and the idle limit work the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_ENGINE = CACHED_DB
+    sign_in(client, teacher.username, PASSWORD)
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()  # written through
+    assert client.get("/").status_code == 200  # the first request may move the idle clock
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"]]
+    session = client.session
+    session["last_seen"] -= settings.MASSAR_SESSION_IDLE_SECONDS + 1
+    session.save()
+    assert client.get("/").status_code == 302  # idle: ended
+    assert not Session.objects.filter(session_key=key).exists()
+
+
 def test_absolute_session_limit(client, teacher, settings):
     sign_in(client, teacher.username, PASSWORD)
     session = client.session
