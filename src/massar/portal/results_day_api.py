@@ -18,10 +18,11 @@ router = Router(tags=["spaces"])
 
 
 @router.get("/results")
-def results_get(request, student_id: int | None = None):
-    """The student's published results of the current year (`student_id`: a guardian's
-    child; none: the student themself or the first child). 200 with `published: false` and
-    a message before any publication; 404 for a student who is not the user's family.
+def results_get(request, child: int | None = None):
+    """The student's published results of the current year (`child`: a guardian's child's
+    id, as in the other /me/ routes; none: the student themself or the first child). 200
+    with `published: false` and a message before any publication; 404 for a student who is
+    not the user's family.
 
     Per published period: each subject's tests, activities, average, coefficient, rank and
     class statistics; the general average, rank, class size; `weighted_sum` (Σ average ×
@@ -30,12 +31,12 @@ def results_get(request, student_id: int | None = None):
     scope = scope_for(request.user)
     if not scope.has(*sel.FAMILY):
         raise PermissionDenied
-    child, _family = sel.results_student(scope, student_id)
-    entry = sel.results_cached(child.pk, child.year_id)
+    student, _family = sel.results_student(scope, child)
+    entry = sel.results_cached(student.pk, student.year_id)
     if entry is None:
         body = json.dumps(
             {
-                "student_id": child.pk,
+                "student_id": student.pk,
                 "published": False,
                 "version": None,
                 "message": _("The results of this year are not published yet."),
@@ -46,7 +47,7 @@ def results_get(request, student_id: int | None = None):
     else:
         version, text = entry
         body = (
-            f'{{"student_id": {int(child.pk)}, "published": true, "version": {int(version)}, '
+            f'{{"student_id": {int(student.pk)}, "published": true, "version": {int(version)}, '
             f'"message": "", "results": {text}}}'
         )
     return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -42,19 +42,19 @@ def _api(p):
     return [
         Case("/api/v1/me/results", expect(403, anon=401, **FAMILY)),
         Case(
-            f"/api/v1/me/results?student_id={child.pk}",
+            f"/api/v1/me/results?child={child.pk}",
             expect(403, anon=401, student=404, guardian=200),
         ),
         Case(
-            f"/api/v1/me/results?student_id={other.pk}",
+            f"/api/v1/me/results?child={other.pk}",
             expect(403, anon=401, student=404, guardian=404),
         ),
         Case(
-            f"/api/v1/me/results?student_id={far.pk}",
+            f"/api/v1/me/results?child={far.pk}",
             expect(403, anon=401, student=404, guardian=404),
         ),
         Case(
-            f"/api/v1/me/results?student_id={p['own_student'].pk}",
+            f"/api/v1/me/results?child={p['own_student'].pk}",
             expect(403, anon=401, student=200, guardian=_own(p)),
         ),
     ]

@@ -298,7 +298,7 @@ def test_the_api_sends_the_cached_results(
     assert body["published"] is True and body["student_id"] == d["student"].pk
     assert body["version"] == 1
     assert Decimal(body["results"]["periods"][0]["average"]) == d["average"]
-    same = client.get(f"/api/v1/me/results?student_id={d['student'].pk}").json()
+    same = client.get(f"/api/v1/me/results?child={d['student'].pk}").json()
     assert same == body
     cache.clear()
     with django_assert_max_num_queries(HIT_QUERIES + 1):
@@ -344,8 +344,8 @@ def test_a_guardian_reads_their_child_and_never_another_family(personas):
     assert page.status_code == 200 and child.code_massar in page.content.decode()
     assert guardian.get(f"/space/marks/?child={other.pk}").status_code == 404
     assert guardian.get("/space/marks/?child=abc").status_code == 404
-    assert guardian.get(f"/api/v1/me/results?student_id={other.pk}").status_code == 404
-    body = guardian.get(f"/api/v1/me/results?student_id={child.pk}").json()
+    assert guardian.get(f"/api/v1/me/results?child={other.pk}").status_code == 404
+    body = guardian.get(f"/api/v1/me/results?child={child.pk}").json()
     assert body["student_id"] == child.pk
     student = _client(personas["student"])
     assert student.get(f"/space/marks/?child={other.pk}").status_code == 404

@@ -107,7 +107,7 @@ def test_unpublished_results_are_invisible_to_student_and_guardian(personas):
         assert page.status_code == 200
         assert b'data-testid="results-not-published"' in page.content
         assert b"general-average" not in page.content
-        body = c.get(f"/api/v1/me/results?student_id={student.pk}").json()
+        body = c.get(f"/api/v1/me/results?child={student.pk}").json()
         assert body["published"] is False and body["results"] is None
 
 
@@ -150,7 +150,7 @@ def test_guardian_never_sees_another_familys_child(personas):
     _results(other)
     c = _client(personas["guardian"])
     assert c.get(f"/space/marks/?child={other.pk}").status_code == 404
-    assert c.get(f"/api/v1/me/results?student_id={other.pk}").status_code == 404
+    assert c.get(f"/api/v1/me/results?child={other.pk}").status_code == 404
     assert c.get(f"/api/v1/me/space?child={other.pk}").status_code == 404
 
 
