@@ -87,7 +87,9 @@ class Guardian(models.Model):
     first_name_fr = models.CharField(_("first name (Latin)"), max_length=100)
     last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100, blank=True)
     first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    # indexed in Meta: a CharField's db_index adds a second, pattern-ops index on PostgreSQL for
+    # LIKE 'prefix%', and phones are only ever looked up whole (imports match families by phone)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_operator = models.CharField(_("phone operator"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     national_id = models.CharField(_("national ID number"), max_length=20, blank=True)
@@ -102,6 +104,7 @@ class Guardian(models.Model):
     class Meta:
         verbose_name = _("guardian")
         verbose_name_plural = _("guardians")
+        indexes = [models.Index(fields=["phone"], name="guardian_phone")]
 
     def __str__(self) -> str:
         return f"{self.last_name_fr} {self.first_name_fr}"
