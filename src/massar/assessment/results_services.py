@@ -94,7 +94,7 @@ def results_compute_batch(
     """A batch of schools, one transaction: clear the periods and rebuild them (the batch is
     the unit of resumability: a stopped run has committed whole batches only)."""
     started = time.perf_counter()
-    params = {"year": year.pk, "school": school_ids[0] if len(school_ids) == 1 else None}
+    params = {"year": year.pk}  # the schools are inlined (sql.bind_schools)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # two runs on the same school queue instead of colliding on the unique keys
@@ -135,19 +135,6 @@ def results_compute_batch(
         subject_results=subject_rows,
         general_results=general_rows,
         seconds=time.perf_counter() - started,
-    )
-
-
-def results_compute_school(
-    *,
-    school_id: int,
-    year: SchoolYear,
-    statements: list[tuple[str, str]],
-    periods: tuple[str, ...],
-) -> SchoolCount:
-    """One school, one transaction (a batch of one)."""
-    return results_compute_batch(
-        school_ids=[school_id], year=year, statements=statements, periods=periods
     )
 
 

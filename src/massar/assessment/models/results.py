@@ -20,6 +20,14 @@ def _average(label=AVERAGE):
     return models.DecimalField(label, max_digits=4, decimal_places=2, null=True, blank=True)
 
 
+def _derived_key(to: str, on_delete=models.CASCADE, *, index: bool = False):
+    """A foreign key of a derived result table: no database constraint and, unless asked,
+    no index of its own (see SubjectResult)."""
+    return models.ForeignKey(
+        to, on_delete=on_delete, related_name="+", db_index=index, db_constraint=False
+    )
+
+
 class SubjectResult(models.Model):
     """One student's average and rank in a subject for a period. Derived data: written only by
     the results job (from enrollments, classes and mark lines, which hold the constraints) and
@@ -30,49 +38,19 @@ class SubjectResult(models.Model):
     Three indexes only (primary key, the unique key, student × year): the results job writes
     every row of the nation's 15 million again at each run, and each index costs every row
     (the job's subject INSERT took 38 % less time without the single-column indexes on year,
-    class and subject, bench/README.md). Reads go by school (the unique key, which every
-    reader names: class pages add the school and year) or by student."""
+    class and subject, bench/README.md). Reads go by school (the unique key: class pages name
+    the school and year) or by student; the national export reads the whole year anyway."""
 
-    school = models.ForeignKey(
-        "schools.School",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    school = _derived_key("schools.School")
     # deleting a school year cascades with a scan: rare, and it deletes the year's rows anyway
-    year = models.ForeignKey(
-        "schools.SchoolYear",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    year = _derived_key("schools.SchoolYear")
     period = models.CharField(max_length=6, choices=Period.choices)
     # a class that can be deleted never had a student enrolled (formation's class_delete), so it
     # has no results: nothing to cascade, and no lookup by class on every class deletion
-    school_class = models.ForeignKey(
-        "enrollment.SchoolClass",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    student = models.ForeignKey(  # the (student, year) index serves it
-        "registry.Student",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    school_class = _derived_key("enrollment.SchoolClass", models.DO_NOTHING)
+    student = _derived_key("registry.Student")  # the (student, year) index serves it
     # protected: deleting a subject of the catalogue (rare) scans this table once
-    subject = models.ForeignKey(
-        "schools.Subject",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    subject = _derived_key("schools.Subject", models.PROTECT)
     average = _average()
     rank = models.PositiveIntegerField(_("rank"), null=True)  # within class, same subject
 
@@ -92,30 +70,12 @@ class GeneralResult(models.Model):
 
     # no single-column index on school: the unique key starts with it (each index costs every
     # row the results job writes)
-    school = models.ForeignKey(
-        "schools.School",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    year = models.ForeignKey(
-        "schools.SchoolYear", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    school = _derived_key("schools.School")
+    year = _derived_key("schools.SchoolYear", index=True)
     period = models.CharField(max_length=6, choices=Period.choices)
-    school_class = models.ForeignKey(
-        "enrollment.SchoolClass", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    level = models.ForeignKey(
-        "schools.Level", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
-    student = models.ForeignKey(  # the (student, year) index serves it
-        "registry.Student",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    school_class = _derived_key("enrollment.SchoolClass", index=True)
+    level = _derived_key("schools.Level", models.PROTECT, index=True)
+    student = _derived_key("registry.Student")  # the (student, year) index serves it
     average = _average(_("general average"))
     coefficient_sum = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     weighted_sum = models.DecimalField(max_digits=8, decimal_places=2, null=True)
