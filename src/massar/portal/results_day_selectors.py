@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404
 
 from massar.core.models import Role
 from massar.core.scopes import Scope
 from massar.portal.models import ResultSnapshot
+from massar.portal.spaces_selectors import family_member
 from massar.registry.models import Guardian, GuardianLink, Student
 from massar.schools.models import SchoolYear
 
@@ -88,19 +88,7 @@ def results_student(scope: Scope, child_id) -> tuple[Child, list[Child]]:
     """The student asked for (a guardian's `child`; none: the student themself, else the
     first child) and the whole family. Another family's child or a malformed id: 404."""
     family = results_family(scope)
-    if not family:
-        raise Http404
-    if child_id in (None, ""):
-        own = [c for c in family if c.user_id == scope.user_id]
-        return (own or family)[0], family
-    try:
-        wanted = int(child_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    for child in family:
-        if child.pk == wanted:
-            return child, family
-    raise Http404
+    return family_member(family, scope.user_id, child_id), family
 
 
 def results_cached(student_id: int, year_id: int | None) -> tuple[int, str] | None:

@@ -35,24 +35,30 @@ def space_children(scope: Scope) -> list[Student]:
     return list(Student.objects.filter(q).distinct().order_by("pk"))
 
 
-def space_student(scope: Scope, child_id: str | int | None) -> tuple[Student, list[Student]]:
-    """The student the page is about, and every student the user may switch to. `child_id`
-    names one of them (a guardian's switch); none means the first (the student themself).
-    Any other id, or a malformed one, is a 404."""
-    children = space_children(scope)
-    if not children:
+def family_member(family: list, user_id: int | None, child_id: str | int | None):
+    """The one of `family` (items with `pk` and `user_id`, ordered) a page or API call is
+    about: `child_id` names one (a guardian's switch); none means the user's own record, else
+    the first. An empty family, any other id, or a malformed one, is a 404."""
+    if not family:
         raise Http404
     if child_id in (None, ""):
-        own = [s for s in children if s.user_id == scope.user_id]
-        return (own or children)[0], children
+        own = [member for member in family if member.user_id == user_id]
+        return (own or family)[0]
     try:
         wanted = int(child_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    for student in children:
-        if student.pk == wanted:
-            return student, children
+    for member in family:
+        if member.pk == wanted:
+            return member
     raise Http404
+
+
+def space_student(scope: Scope, child_id: str | int | None) -> tuple[Student, list[Student]]:
+    """The student the page is about, and every student the user may switch to (see
+    family_member)."""
+    children = space_children(scope)
+    return family_member(children, scope.user_id, child_id), children
 
 
 # --- the home page ----------------------------------------------------------------------------
