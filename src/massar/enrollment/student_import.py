@@ -8,7 +8,9 @@ Two passes over the file, so a national file never sits in memory:
    enrollments are written by COPY too), batched bulk inserts elsewhere.
 `import_file` (the command line) does both in one pass: on PostgreSQL each checked chunk is
 written by COPY on a worker thread while the next chunk is checked, in one transaction that
-is rolled back if any row has a problem.
+is rolled back if any row has a problem. When it is the outermost transaction, the registry
+reads (likely duplicates, known guardians) and id reservations go through a second
+connection, so that they run while the import's own connection is busy with a COPY.
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ from massar.core.validators import ARABIC, LATIN, PHONE
 from massar.enrollment.models import Enrollment
 from massar.registry.identity import LIKELY_DUPLICATE, latin_key, latin_skeleton, match_score
 from massar.registry.models import Guardian, GuardianLink, Student
-from massar.registry.services import code_massar_allocate, code_massar_letter, identity_keys
+from massar.registry.services import (
+    CodeMassarBlock,
+    code_massar_allocate,
+    code_massar_letter,
+    identity_keys,
+)
 from massar.schools.models import Level, School, SchoolYear
 
 COLUMNS = [
@@ -490,19 +497,23 @@ def _check_chunk(
     if sink is None:
         _registry_duplicates(rows, result, accept)
         return
-    sink.wait()  # the connection runs one thing at a time: the previous chunk's COPY first
-    _registry_duplicates(rows, result, accept, own_ids=sink.student_ids)
+    _registry_duplicates(rows, result, accept, own_ids=sink.student_ids, pg=sink.reader())
     if rows and not result.problems:
         sink.write(rows)
 
 
 def _registry_duplicates(
-    rows: list[CleanRow], result: Validation, accept: bool, own_ids: set[int] | None = None
+    rows: list[CleanRow],
+    result: Validation,
+    accept: bool,
+    own_ids: set[int] | None = None,
+    pg=None,
 ) -> None:
     """Students already in the registry, born the same day with the same first-name key in
     either script (the blocking keys, indexed), scored against each row: one query per
     chunk of rows. `own_ids`: students this import has already written (earlier chunks of
-    the same file), which are not registry students to compare with."""
+    the same file), which are not registry students to compare with. `pg`: a psycopg
+    connection to read with (the streamed import's), else Django's."""
     if not rows:
         return
     by_block: dict[tuple, list[CleanRow]] = defaultdict(list)
@@ -514,7 +525,7 @@ def _registry_duplicates(
     ar = [(d, k[3:]) for d, k in by_block if k.startswith("ar:")]
     flagged: set[int] = set()
     for column, pairs, prefix in (("dup_key_fr", fr, ""), ("dup_key_ar", ar, "ar:")):
-        for found in _students_in_blocks(column, pairs):
+        for found in _students_in_blocks(column, pairs, pg):
             if own_ids and found.id in own_ids:
                 continue
             for r in by_block.get((found.birth_date, prefix + getattr(found, column)), []):
@@ -564,17 +575,19 @@ _FOUND_FIELDS = (
 )
 
 
-def _students_in_blocks(column: str, pairs: list[tuple[date, str]]) -> Iterator[SimpleNamespace]:
+def _students_in_blocks(
+    column: str, pairs: list[tuple[date, str]], pg=None
+) -> Iterator[SimpleNamespace]:
     """Registry students in the given (birth date, key) blocks, as light rows. PostgreSQL:
     one query per 5,000 blocks, the pairs passed as two arrays joined with unnest; elsewhere
     a VALUES list per 500."""
     select = ", ".join(f"s.{f}" for f in (*_FOUND_FIELDS, column))
-    pg = connection.vendor == "postgresql"
-    size = 5000 if pg else 500
-    with connection.cursor() as cursor:
+    postgres = connection.vendor == "postgresql"
+    size = 5000 if postgres else 500
+    with _cursor(pg) as cursor:
         for i in range(0, len(pairs), size):
             chunk = pairs[i : i + size]
-            if pg:
+            if postgres:
                 cursor.execute(
                     f"SELECT {select} FROM registry_student s JOIN unnest(%s::date[], "
                     f"%s::text[]) AS v(d, k) ON s.birth_date = v.d AND s.{column} = v.k",
@@ -677,9 +690,11 @@ def import_file(
             accept_new_identities=accept_new_identities,
             progress=progress,
         )
+    separate_reads = not connection.in_atomic_block  # see _StreamWriter
     try:
         with transaction.atomic():
-            sink = _StreamWriter(year)
+            sink = _StreamWriter(year, separate_reads=separate_reads)
+            check = None
             try:
                 check = validate_file(
                     path,
@@ -690,7 +705,7 @@ def import_file(
                     sink=sink,
                 )
             finally:
-                sink.close()
+                sink.close(written=check is not None and check.ok)
             if not check.ok:
                 raise _NothingWritten
             _audit_import(
@@ -776,15 +791,13 @@ def write_rows(
     return LoadResult(total, len(guardians), firsts)
 
 
-def _allocate_codes(rows: list[CleanRow]) -> list[str]:
+def _allocate_codes(rows: list[CleanRow], allocate=code_massar_allocate) -> list[str]:
     by_letter: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_letter[code_massar_letter(r.school.directorate.academy.code)].append(i)
     codes = [""] * len(rows)
     for letter, indexes in sorted(by_letter.items()):
-        for i, code in zip(
-            indexes, code_massar_allocate(letter=letter, count=len(indexes)), strict=True
-        ):
+        for i, code in zip(indexes, allocate(letter=letter, count=len(indexes)), strict=True):
             codes[i] = code
     return codes
 
@@ -820,18 +833,27 @@ def _guardians_for(rows: list[CleanRow]) -> tuple[list[dict], list[int]]:
     return guardians, guardian_of
 
 
-def _guardians_with_phones(phones: list[str]) -> Iterator[tuple]:
+def _cursor(pg):
+    """A cursor of the given psycopg connection, or of Django's."""
+    return connection.cursor() if pg is None else pg.cursor()
+
+
+def _guardians_with_phones(phones: list[str], pg=None) -> Iterator[tuple]:
     """Guardians on file with one of these phones (indexed): on PostgreSQL the phones go as
     one array parameter per 50,000, elsewhere as IN lists of 500."""
-    pg = connection.vendor == "postgresql"
-    size = 50_000 if pg else 500
-    with connection.cursor() as cursor:
+    postgres = connection.vendor == "postgresql"
+    size = 50_000 if postgres else 500
+    with _cursor(pg) as cursor:
         for i in range(0, len(phones), size):
             chunk = phones[i : i + size]
-            if pg:
+            if postgres:
+                # LATERAL: one index probe per phone. With `phone = ANY(…)` the planner reads
+                # the whole table for large arrays, and the table grows as the import writes.
                 cursor.execute(
-                    "SELECT id, phone, last_name_fr, first_name_fr FROM "
-                    "registry_guardian WHERE phone = ANY(%s)",
+                    "SELECT g.id, g.phone, g.last_name_fr, g.first_name_fr "
+                    "FROM unnest(%s::text[]) AS p(phone) CROSS JOIN LATERAL ("
+                    "SELECT id, phone, last_name_fr, first_name_fr FROM registry_guardian "
+                    "WHERE phone = p.phone) g",
                     [chunk],
                 )
             else:
@@ -998,10 +1020,12 @@ class _CopyWriter:
         self.pg = connection.connection  # psycopg's own: usable from the COPY worker thread
         self._sequences: dict[str, str] = {}
 
-    def ids(self, table: str, n: int) -> list[int]:
+    def ids(self, table: str, n: int, pg=None) -> list[int]:
+        """n ids from the table's sequence (`pg`: the connection to ask; sequences are not
+        transactional, so any connection will do)."""
         if n == 0:
             return []
-        with self.pg.cursor() as cursor:
+        with (pg or self.pg).cursor() as cursor:
             if table not in self._sequences:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
                 self._sequences[table] = cursor.fetchone()[0]
@@ -1072,17 +1096,24 @@ class _CopyWriter:
 class _StreamWriter:
     """The PostgreSQL import in one pass over the file: each checked chunk gets its codes
     and ids, then its rows of the four tables go in by COPY on a worker thread while the
-    main thread reads and checks the next chunk. Python then checks on one core while
-    PostgreSQL maintains the indexes on the other. The caller's transaction holds it all."""
+    main thread reads and checks the next chunk. The caller's transaction holds it all.
 
-    def __init__(self, year: SchoolYear):
+    With `separate_reads`, the registry reads and id reservations use a second connection
+    (autocommit), which sees the registry as committed: they then run on PostgreSQL's other
+    backend while the import's connection is busy with the previous chunk's COPY. Without
+    it (the import runs inside a caller's transaction, whose rows a second connection would
+    not see) they wait for that COPY and use the import's connection."""
+
+    def __init__(self, year: SchoolYear, *, separate_reads: bool):
         self.year = year
         self.copier = _CopyWriter()
+        self.codes = CodeMassarBlock()
         self.now = timezone.now().isoformat()
         self.student_ids: set[int] = set()
         self.guardian_index: dict[tuple, int] = {}  # family key -> guardian id
         self.students = 0
         self.first_codes: dict[str, str] = {}
+        self._reads = _second_connection() if separate_reads else None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy")
         self._pending: Future | None = None
 
@@ -1092,18 +1123,34 @@ class _StreamWriter:
             pending, self._pending = self._pending, None
             pending.result()
 
-    def close(self) -> None:
+    def reader(self):
+        """The psycopg connection for registry reads: the second one, or the import's own
+        once it is free (it runs one thing at a time)."""
+        if self._reads is not None:
+            return self._reads
+        self.wait()
+        return self.copier.pg
+
+    def close(self, *, written: bool) -> None:
+        """Wait for the last COPY; `written`: every row was accepted, so each letter's Code
+        Massar counter is saved in the import's transaction."""
         try:
             self.wait()
+            if written:
+                self.codes.save()
         finally:
             self._worker.shutdown()
+            if self._reads is not None:
+                self._reads.close()
 
     def write(self, rows: list[CleanRow]) -> None:
-        self.wait()
-        codes = _allocate_codes(rows)
+        letters = {code_massar_letter(r.school.directorate.academy.code) for r in rows}
+        if not all(self.codes.holds(letter) for letter in letters):
+            self.wait()  # the letter's row lock is taken on the import's connection
+        codes = _allocate_codes(rows, self.codes.codes)
         for code in codes:
             self.first_codes.setdefault(code[0], code)
-        ids = self.copier.ids("registry_student", len(rows))
+        ids = self.copier.ids("registry_student", len(rows), self.reader())
         self.student_ids.update(ids)
         guardian_ids, new_guardians = self._guardians(rows)
         students = [
@@ -1118,6 +1165,7 @@ class _StreamWriter:
             _enrollment_line(sid, r, self.year) for sid, r in zip(ids, rows, strict=True)
         ]
         self.students += len(rows)
+        self.wait()
         self._pending = self._worker.submit(self._copy_all, students, guardians, links, enrollments)
 
     def _copy_all(self, students, guardians, links, enrollments) -> None:
@@ -1143,7 +1191,7 @@ class _StreamWriter:
         phones = list(dict.fromkeys(k[0] for k in new if k[0] != "row"))
         existing = {
             (phone, _latin_key(last), _latin_key(first)): gid
-            for gid, phone, last, first in _guardians_with_phones(phones)
+            for gid, phone, last, first in _guardians_with_phones(phones, self.reader())
         }
         fresh = []
         for key, g in new.items():
@@ -1153,11 +1201,19 @@ class _StreamWriter:
                 fresh.append((key, g))
         made = []
         for (key, g), gid in zip(
-            fresh, self.copier.ids("registry_guardian", len(fresh)), strict=True
+            fresh, self.copier.ids("registry_guardian", len(fresh), self.reader()), strict=True
         ):
             self.guardian_index[key] = gid
             made.append((gid, g))
         return [self.guardian_index[k] for k in keys], made
+
+
+def _second_connection():
+    """A new psycopg connection to the default database, in autocommit (reads and sequence
+    reservations only)."""
+    pg = connection.get_new_connection(connection.get_connection_params())
+    pg.autocommit = True
+    return pg
 
 
 def template_csv() -> str:

@@ -54,14 +54,42 @@ def code_massar_letter(academy_code: str) -> str:
 def code_massar_allocate(*, letter: str, count: int = 1) -> list[str]:
     """Reserve `count` new codes under a row lock on the letter's sequence, so concurrent
     registrations (and bulk imports) never receive the same code."""
-    CodeMassarSequence.objects.get_or_create(letter=letter)
-    seq = CodeMassarSequence.objects.select_for_update().get(letter=letter)
-    first = seq.next_number
-    if first + count > 999_999_999:
-        raise RuntimeError(f"Code Massar sequence {letter} is exhausted")
-    seq.next_number = first + count
-    seq.save(update_fields=["next_number"])
-    return [f"{letter}{n:09d}" for n in range(first, first + count)]
+    block = CodeMassarBlock()
+    codes = block.codes(letter=letter, count=count)
+    block.save()
+    return codes
+
+
+class CodeMassarBlock:
+    """Codes numbered in Python, for a bulk import: a letter's sequence row is locked at its
+    first use and stays locked until the caller's transaction ends, so nobody else allocates
+    under that letter meanwhile; `save` writes each letter's counter once, before the end."""
+
+    def __init__(self):
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("CodeMassarBlock needs a transaction: it holds row locks")
+        self._next: dict[str, int] = {}
+
+    def holds(self, letter: str) -> bool:
+        return letter in self._next
+
+    def codes(self, *, letter: str, count: int) -> list[str]:
+        if letter not in self._next:
+            CodeMassarSequence.objects.get_or_create(letter=letter)
+            self._next[letter] = (
+                CodeMassarSequence.objects.select_for_update()
+                .values_list("next_number", flat=True)
+                .get(letter=letter)
+            )
+        first = self._next[letter]
+        if first + count > 999_999_999:
+            raise RuntimeError(f"Code Massar sequence {letter} is exhausted")
+        self._next[letter] = first + count
+        return [f"{letter}{n:09d}" for n in range(first, first + count)]
+
+    def save(self) -> None:
+        for letter, number in self._next.items():
+            CodeMassarSequence.objects.filter(letter=letter).update(next_number=number)
 
 
 # --- identity keys --------------------------------------------------------------------------

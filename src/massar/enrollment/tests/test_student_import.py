@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from openpyxl import Workbook
 
 from massar.core.models import AuditEntry
@@ -121,6 +122,60 @@ def test_likely_duplicates_need_accept_new_identities(tmp_path, personas):
     assert code == 1 and f"likely already in the registry as {existing.code_massar}" in out
     code, out, _ = run_import(path, "--accept-new-identities")
     assert code == 0 and "1 accepted as new identities" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_line_import_reads_the_committed_registry_beside_its_copy(
+    tmp_path, personas, monkeypatch
+):
+    """Outside any caller's transaction, as `massar import students` runs, the streamed
+    import (PostgreSQL) reads the registry and reserves ids on a second connection while its
+    own is busy writing: a likely duplicate of a committed student is still found, a
+    committed guardian is reused, and a refused file writes nothing and advances no Code
+    Massar counter."""
+    from massar.enrollment import student_import
+    from massar.registry.models import CodeMassarSequence
+
+    opened = []
+    second = student_import._second_connection
+    monkeypatch.setattr(student_import, "_second_connection", lambda: opened.append(1) or second())
+    existing = personas["untaught_student"]
+    parent = Guardian.objects.filter(phone__startswith="06").order_by("pk").first()
+    path = write(
+        tmp_path,
+        [
+            f"04012B,1AC,,{existing.last_name_fr},{existing.first_name_fr},"
+            f"{existing.last_name_ar},{existing.first_name_ar},{existing.sex},"
+            f"{existing.birth_date.isoformat()},Rabat,Alaoui,Driss,0611111111,FATHER",
+            f"04012B,2AC,,Ouazzani,Ilyasse,الوزاني,إلياس,M,2012-03-04,Rabat,"
+            f"{parent.last_name_fr},{parent.first_name_fr},{parent.phone},FATHER",
+        ],
+    )
+    counters = dict(CodeMassarSequence.objects.values_list("letter", "next_number"))
+    before = (Student.objects.count(), Guardian.objects.count(), Enrollment.objects.count())
+
+    code, out, _ = run_import(path)
+    assert code == 1 and f"likely already in the registry as {existing.code_massar}" in out
+    assert (Student.objects.count(), Guardian.objects.count(), Enrollment.objects.count()) == (
+        before
+    )
+    assert dict(CodeMassarSequence.objects.values_list("letter", "next_number")) == counters
+
+    code, out, _ = run_import(path, "--accept-new-identities")
+    assert code == 0, out
+    # the second row's guardian is the committed one; the first row's is new
+    assert (Student.objects.count(), Guardian.objects.count(), Enrollment.objects.count()) == (
+        before[0] + 2,
+        before[1] + 1,
+        before[2] + 2,
+    )
+    assert GuardianLink.objects.get(student__first_name_fr="Ilyasse").guardian_id == parent.pk
+    after = dict(CodeMassarSequence.objects.values_list("letter", "next_number"))
+    assert after["D"] == counters["D"] + 2  # Rabat-Salé-Kénitra: both rows
+    assert set(
+        Student.objects.filter(first_name_fr="Ilyasse").values_list("code_massar", flat=True)
+    ) < {f"D{n:09d}" for n in range(counters["D"], after["D"])}
+    assert len(opened) == (2 if connection.vendor == "postgresql" else 0)
 
 
 @pytest.mark.parametrize(
