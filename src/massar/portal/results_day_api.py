@@ -24,9 +24,11 @@ def results_get(request, child: int | None = None):
     with `published: false` and a message before any publication; 404 for a student who is
     not the user's family.
 
-    Per published period: each subject's tests, activities, average, coefficient, rank and
-    class statistics; the general average, rank, class size; `weighted_sum` (Σ average ×
-    coefficient) / `coefficient_sum`, rounded to the general average; the year's decision.
+    Per published period: each subject's tests, activities, average, coefficient, `product`
+    (average × coefficient), rank and class statistics; the general average, rank, class
+    size; the explanation of the general average: `weighted_sum` (Σ product), `coefficient_sum`
+    and `quotient` (their division to four places, which rounds to the general average); the
+    year's decision.
     The report card of a period: /api/v1/evaluation/report-cards/students/{id}/{period}."""
     scope = scope_for(request.user)
     if not scope.has(*sel.FAMILY):

@@ -24,7 +24,7 @@ from massar.schools.models import SchoolYear
 FAMILY = (Role.STUDENT, Role.GUARDIAN)
 PERIOD_ORDER = {"S1": 1, "S2": 2, "ANNUAL": 3}
 # Bumped when the payload's shape changes, so that a deploy never reads an older shape.
-PAYLOAD_FORMAT = 1
+PAYLOAD_FORMAT = 2  # 2: each subject's product and each period's quotient
 # Snapshots are written to the cache at publication; the TTL only bounds memory.
 CACHE_SECONDS = getattr(settings, "MASSAR_RESULTS_CACHE_SECONDS", 6 * 3600)
 # "Nothing published yet" is remembered briefly: a publication overwrites it at once anyway.

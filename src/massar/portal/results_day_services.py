@@ -4,8 +4,9 @@ school), then pushed to the cache the results page and API read from.
 
 A snapshot holds, per published period, what the results page (/space/marks/) shows: general
 average, rank, class size (the students with an average, as on the report card), Σ coefficients
-and Σ coefficient × average (the explanation of the general average), the subjects' averages
-with their coefficients, ranks and class statistics, the tests' and integrated activities'
+and Σ coefficient × average with their quotient to four places (the explanation of the general
+average), the subjects' averages with their coefficients, products (average × coefficient),
+ranks and class statistics, the tests' and integrated activities'
 marks (subject results of the period's class only), and for the year the decision (the
 council's, else the proposal). It is rebuilt whole inside the caller's transaction, so
 readers see the old snapshot or the new one, never a half-computed state; the cache is written
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -45,6 +47,7 @@ from massar.schools.models import CurriculumEntry, Level, School, SchoolYear, Se
 
 log = logging.getLogger(__name__)
 CACHE_BATCH = 1000
+FOUR_PLACES = Decimal("0.0001")
 
 
 def _t(model) -> str:
@@ -86,6 +89,7 @@ subj AS (
                'code', s.code, 'fr', s.name_fr, 'ar', s.name_ar,
                'coefficient', cur.coefficient::text,
                'average', r.average::text, 'rank', r.rank,
+               'product', (r.average * cur.coefficient)::text,
                'class_mean', st.mean::text, 'class_min', st.minimum::text,
                'class_max', st.maximum::text,
                'marks', CASE WHEN m.id IS NULL THEN NULL ELSE jsonb_build_array(
@@ -125,6 +129,8 @@ per AS (
                'class_size', gr.class_size,
                'coefficient_sum', gr.coefficient_sum::text,
                'weighted_sum', gr.weighted_sum::text,
+               'quotient', CASE WHEN gr.coefficient_sum > 0
+                   THEN round(gr.weighted_sum / gr.coefficient_sum, 4)::text END,
                'subjects', COALESCE(subj.subjects, '[]'::jsonb),
                'decision', CASE WHEN gr.period <> 'ANNUAL' THEN NULL ELSE jsonb_build_object(
                    'proposed', NULLIF(gr.proposed_decision, ''),
@@ -190,6 +196,19 @@ def _build_postgresql(school_id: int, year_id: int, level_id: int | None):
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
+
+
+def _product(average, coefficient) -> str | None:
+    """average × coefficient, at the scale PostgreSQL's numeric product has (2 + 2 places)."""
+    return None if average is None or coefficient is None else str(average * coefficient)
+
+
+def _quotient(weighted, coefficients) -> str | None:
+    """Σ average × coefficient ÷ Σ coefficients to four places, rounded as PostgreSQL's
+    round() does (half away from zero); the general average is this rounded to two."""
+    if weighted is None or not coefficients:
+        return None
+    return str((weighted / coefficients).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
 
 
 def _build_portable(school_id: int, year_id: int, level_id: int | None):
@@ -285,6 +304,7 @@ def _build_portable(school_id: int, year_id: int, level_id: int | None):
                 "coefficient": _text(coefficient),
                 "average": _text(r["average"]),
                 "rank": r["rank"],
+                "product": _product(r["average"], coefficient),
                 "class_mean": _text(st.get("mean")),
                 "class_min": _text(st.get("minimum")),
                 "class_max": _text(st.get("maximum")),
@@ -315,6 +335,7 @@ def _build_portable(school_id: int, year_id: int, level_id: int | None):
                     "class_size": sizes[(g["school_class_id"], g["period"])],
                     "coefficient_sum": _text(g["coefficient_sum"]),
                     "weighted_sum": _text(g["weighted_sum"]),
+                    "quotient": _quotient(g["weighted_sum"], g["coefficient_sum"]),
                     "subjects": subjects.get((g["student_id"], g["period"]), []),
                     "decision": decision,
                 },

@@ -15,8 +15,6 @@ from massar.core.i18n import pick
 from massar.enrollment.models import Decision
 from massar.portal import results_day_selectors as sel
 
-FOUR_PLACES = Decimal("0.0001")
-
 
 def _local(item: dict | None) -> str:
     """The Arabic or French name of a payload entry ({"fr": …, "ar": …})."""
@@ -43,16 +41,15 @@ def _plain(value: Decimal | None) -> str:
 
 
 def _subject(s: dict) -> dict:
-    average, coefficient = _decimal(s.get("average")), _decimal(s.get("coefficient"))
     marks, absent = s.get("marks"), s.get("absent")
-    product = None if average is None or coefficient is None else average * coefficient
+    product = _decimal(s.get("product"))
     return {
         "code": s.get("code"),
         "name": _local(s),
         "average": s.get("average"),
         "rank": s.get("rank"),
         "class_mean": s.get("class_mean"),
-        "coefficient": _plain(coefficient),
+        "coefficient": _plain(_decimal(s.get("coefficient"))),
         # 4 tests, each {"mark", "absent"}; no marks line: 4 empty tests
         "tests": [
             {"mark": mark, "absent": bool(gone)}
@@ -66,8 +63,8 @@ def _subject(s: dict) -> dict:
 
 def results_context(payload: dict | None) -> dict | None:
     """The payload with the names in the page's language, the labels of codes and, per
-    period, the figures that explain the general average: each subject's average ×
-    coefficient, and weighted_sum ÷ coefficient_sum to four places (rounded: the average)."""
+    period, the figures that explain the general average, as the snapshot carries them: each
+    subject's average × coefficient, and weighted_sum ÷ coefficient_sum to four places."""
     if payload is None:
         return None
     from massar.assessment.models.results import Period
@@ -84,20 +81,15 @@ def results_context(payload: dict | None) -> dict | None:
         subjects = sorted(
             (_subject(s) for s in period.get("subjects", [])), key=lambda s: s["name"]
         )
-        weighted = _decimal(period.get("weighted_sum"))
-        coefficients = _decimal(period.get("coefficient_sum"))
-        quotient = None
-        if weighted is not None and coefficients:
-            quotient = (weighted / coefficients).quantize(FOUR_PLACES)
         periods.append(
             {
                 **period,
                 "label": Period(period["period"]).label,
                 "subjects": subjects,
                 "counted": [s for s in subjects if s["counted"]],
-                "weighted_sum": _plain(weighted),
-                "coefficient_sum": _plain(coefficients),
-                "quotient": quotient,
+                "weighted_sum": _plain(_decimal(period.get("weighted_sum"))),
+                "coefficient_sum": _plain(_decimal(period.get("coefficient_sum"))),
+                "quotient": period.get("quotient"),
                 "decision": decision,
             }
         )

@@ -3,11 +3,13 @@ hand-made results rows) and warms the cache; the withdrawal removes the period; 
 page and API read the cache (a constant, small number of queries; one more on a miss) and show
 a publication at once; a re-run of the results job swaps the snapshots atomically."""
 
+import json
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -207,6 +209,11 @@ def test_publication_builds_the_snapshot_with_the_results_figures(
     ]
     assert first["absent"] == [False, False, True, False]
     assert second["marks"] is None and Decimal(second["average"]) == Decimal("15")
+    # the explanation an API client shows: each product and the division to four places
+    assert Decimal(first["product"]) == Decimal("12.50") * d["a"].coefficient
+    assert Decimal(second["product"]) == Decimal("15.00") * d["b"].coefficient
+    assert Decimal(s1["quotient"]) == (d["weighted"] / d["coef_sum"]).quantize(Decimal("0.0001"))
+    assert _snapshot(d, "mate").payload["periods"][0]["quotient"] is None  # no sums stored
     # the classmate too, and nobody of another level
     assert _snapshot(d, "mate").payload["periods"][0]["average"] in ("10.00", "10.0", "10")
     assert ResultSnapshot.objects.filter(year=d["year"]).count() == 2
@@ -215,6 +222,90 @@ def test_publication_builds_the_snapshot_with_the_results_figures(
     assert version == 1 and d["a"].subject.code in text
     entry = AuditEntry.objects.filter(action="results.snapshot").latest("pk")
     assert entry.after["built"] == 2 and entry.school_id == d["school"].pk
+
+
+def _expected_payload(d) -> dict:
+    """The student's whole snapshot after S1 and the year are published, written out from
+    the fixture's rows: figures as the database's decimal text, names in both languages."""
+    a, b, sc, school, level = d["a"], d["b"], d["sc"], d["school"], d["level"]
+    mark = MarkLine.objects.get(student=d["student"], subject=a.subject, semester__number=1)
+
+    def subject(entry, average, rank, period, stats=None, marks=None):
+        average = Decimal(average)
+        return {
+            "code": entry.subject.code,
+            "fr": entry.subject.name_fr,
+            "ar": entry.subject.name_ar,
+            "coefficient": str(entry.coefficient),
+            "average": str(average),
+            "rank": rank,
+            "product": str(average * entry.coefficient),
+            "class_mean": stats and "13.25",
+            "class_min": stats and "12.50",
+            "class_max": stats and "14.00",
+            "marks": marks and [None if m is None else str(m) for m in marks],
+            "absent": marks and [False, False, True, False],
+            "activities": None,
+            "activities_absent": False,
+        }
+
+    def period(name, subjects, decision=None):
+        return {
+            "period": name,
+            "average": str(d["average"]),
+            "rank": 1,
+            "rank_level": 3,
+            "class_size": 2,
+            "coefficient_sum": str(d["coef_sum"]),
+            "weighted_sum": str(d["weighted"].quantize(Decimal("0.01"))),
+            "quotient": str((d["weighted"] / d["coef_sum"]).quantize(Decimal("0.0001"))),
+            "subjects": subjects,
+            "decision": decision,
+        }
+
+    scores = [mark.score1, mark.score2, mark.score3, mark.score4]
+    return {
+        "year": d["year"].code,
+        "school": {"code": school.code, "fr": school.name_fr, "ar": school.name_ar},
+        "level": {"id": level.pk, "code": level.code, "fr": level.name_fr, "ar": level.name_ar},
+        "class": sc.name,
+        "periods": [
+            period(
+                "S1",
+                [
+                    subject(a, "12.50", 2, "S1", stats=True, marks=scores),
+                    subject(b, "15.00", 1, "S1"),
+                ],
+            ),
+            period(
+                "ANNUAL",
+                [subject(a, "12.50", 2, "ANNUAL"), subject(b, "15.00", 1, "ANNUAL")],
+                {"proposed": "PROMOTED", "final": "PROMOTED", "council": False},
+            ),
+        ],
+    }
+
+
+def test_every_builder_writes_the_whole_payload_as_expected(day):
+    """The snapshot, field by field, from the builder the engine uses; on PostgreSQL the
+    portable builder (the SQLite path) is run on the same rows too and must agree with the
+    one-statement builder to the last character of every figure."""
+    from massar.portal import results_day_services as svc
+
+    d = day
+    _publish(d, "S1")
+    _validate_councils(d)
+    _publish(d, "ANNUAL")
+    expected = _expected_payload(d)
+    assert _snapshot(d).payload == expected
+    school, year = d["school"].pk, d["year"].pk
+    builders = [svc._build_portable]
+    if connection.vendor == "postgresql":
+        builders.append(svc._build_postgresql)
+    for build in builders:
+        built, _removed = build(school, year, None)
+        payloads = {sid: json.loads(text) for sid, _version, text in built}
+        assert payloads[d["student"].pk] == expected, build.__name__
 
 
 def test_the_year_shows_the_councils_decision_over_the_proposal(day):

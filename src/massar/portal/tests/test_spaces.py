@@ -120,9 +120,12 @@ def test_published_results_show_each_test_and_the_explanation_figures(personas):
     s1 = data["results"]["periods"][0]
     assert Decimal(s1["weighted_sum"]) == weighted
     assert Decimal(s1["coefficient_sum"]) == coef_sum
-    products = [Decimal(s["average"]) * Decimal(s["coefficient"]) for s in s1["subjects"]]
-    assert sum(products) == weighted  # Σ average × coefficient = the stored weighted sum
-    quotient = Decimal(s1["weighted_sum"]) / Decimal(s1["coefficient_sum"])
+    # the explanation, as an API client shows it: each product, their sum, the division
+    for s in s1["subjects"]:
+        assert Decimal(s["product"]) == Decimal(s["average"]) * Decimal(s["coefficient"])
+    assert sum(Decimal(s["product"]) for s in s1["subjects"]) == weighted
+    quotient = (weighted / coef_sum).quantize(Decimal("0.0001"))
+    assert Decimal(s1["quotient"]) == quotient
     assert quotient.quantize(Decimal("0.01")) == Decimal(s1["average"])
     assert s1["rank"] == 4 and s1["class_size"] == 1
     first = next(s for s in s1["subjects"] if s["average"] == "12.50")
