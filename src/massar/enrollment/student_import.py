@@ -212,9 +212,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
         try:
             header = _check_header(next(reader))
             for n, values in enumerate(reader, start=2):
-                if not any(v.strip() for v in values):
-                    continue
-                yield n, dict(zip(header, (v.strip() for v in values), strict=False))
+                values = list(map(str.strip, values))
+                if any(values):
+                    yield n, dict(zip(header, values, strict=False))
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
@@ -273,6 +273,8 @@ class Reference:
     levels: dict[str, Level]
     tracks_by_level: dict[str, dict[str, int]]
     allowed_school_ids: set[int] | None  # None: every school (the ministry, the command line)
+    # each check's outcome per distinct value met in this file (see check_row)
+    memo: defaultdict = field(default_factory=lambda: defaultdict(dict))
 
     @classmethod
     def load(cls, scope: Scope | None, year: SchoolYear) -> Reference:
@@ -326,75 +328,151 @@ class CleanRow:
         return self._keys
 
 
-def check_row(n: int, raw: dict, ref: Reference) -> tuple[CleanRow | None, list[Problem]]:
-    problems: list[Problem] = []
+# A check's outcome depends on one value (or the school, level and track together), and a
+# national file repeats its schools, levels, names, places and dates thousands of times: each
+# distinct value is checked once per file and its outcome kept in the Reference's memo. An
+# outcome is the value to write and the problems, as (column, code, params) without the row.
 
-    def bad(column, code, **params):
-        problems.append(Problem(n, column, code, params))
+_SCRIPTS = {
+    "last_name_fr": (LATIN, "not_latin"),
+    "first_name_fr": (LATIN, "not_latin"),
+    "last_name_ar": (ARABIC, "not_arabic"),
+    "first_name_ar": (ARABIC, "not_arabic"),
+    "guardian_last_name": (LATIN, "not_latin"),
+    "guardian_first_name": (LATIN, "not_latin"),
+}
+TEXT_COLUMNS = tuple(MAX_LENGTH)
 
-    for column in REQUIRED:
-        if not raw.get(column):
-            bad(column, "required")
-    for column, limit in MAX_LENGTH.items():
-        if len(raw.get(column, "")) > limit:
-            bad(column, "too_long", max=limit)
-    for column in ("last_name_ar", "first_name_ar"):
-        if raw.get(column) and not ARABIC.match(raw[column]):
-            bad(column, "not_arabic", value=raw[column])
-    for column in ("last_name_fr", "first_name_fr", "guardian_last_name", "guardian_first_name"):
-        if raw.get(column) and not LATIN.match(raw[column]):
-            bad(column, "not_latin", value=raw[column])
 
-    school = ref.schools.get(raw.get("school_code", "").upper())
-    if raw.get("school_code") and school is None:
-        bad("school_code", "unknown_school", value=raw["school_code"])
+def _text_outcome(column: str, value: str) -> tuple:
+    problems = []
+    if not value and column in REQUIRED:
+        problems.append((column, "required", {}))
+    if len(value) > MAX_LENGTH[column]:
+        problems.append((column, "too_long", {"max": MAX_LENGTH[column]}))
+    script = _SCRIPTS.get(column)
+    if value and script and not script[0].match(value):
+        problems.append((column, script[1], {"value": value}))
+    return tuple(problems)
+
+
+def _placement_outcome(code: str, level_code: str, track_code: str, ref: Reference) -> tuple:
+    """(school, level, track id, problems) of a school code, level code and track code."""
+    problems = []
+    if not code:
+        problems.append(("school_code", "required", {}))
+    if not level_code:
+        problems.append(("level", "required", {}))
+    school = ref.schools.get(code.upper())
+    if code and school is None:
+        problems.append(("school_code", "unknown_school", {"value": code}))
     elif (
         school is not None
         and ref.allowed_school_ids is not None
         and school.pk not in ref.allowed_school_ids
     ):
-        bad("school_code", "school_out_of_scope", value=school.code)
-
-    level = ref.levels.get(raw.get("level", "").upper())
+        problems.append(("school_code", "school_out_of_scope", {"value": school.code}))
+    level = ref.levels.get(level_code.upper())
     track_id = None
-    if raw.get("level") and level is None:
-        bad("level", "unknown_level", value=raw["level"])
+    if level_code and level is None:
+        problems.append(("level", "unknown_level", {"value": level_code}))
     elif level is not None:
         if school is not None and not getattr(school, CYCLE_FLAG[level.cycle]):
-            bad("level", "level_not_taught", value=level.code, school=school.code)
-        track = raw.get("track", "").upper()
+            problems.append(
+                ("level", "level_not_taught", {"value": level.code, "school": school.code})
+            )
+        track = track_code.upper()
         if level.has_tracks and not track:
-            bad("track", "track_required", level=level.code)
+            problems.append(("track", "track_required", {"level": level.code}))
         elif track and not level.has_tracks:
-            bad("track", "track_not_allowed", level=level.code)
+            problems.append(("track", "track_not_allowed", {"level": level.code}))
         elif track:
             track_id = ref.tracks_by_level[level.code].get(track)
             if track_id is None:
-                bad("track", "unknown_track", value=raw["track"], level=level.code)
+                problems.append(
+                    ("track", "unknown_track", {"value": track_code, "level": level.code})
+                )
+    return school, level, track_id, tuple(problems)
 
-    sex = raw.get("sex", "").upper()
-    if sex and sex not in ("M", "F"):
-        bad("sex", "bad_sex", value=raw["sex"])
-    birth = parse_date(raw.get("birth_date", "")) if raw.get("birth_date") else None
-    if raw.get("birth_date") and birth is None:
-        bad("birth_date", "bad_date", value=raw["birth_date"])
-    elif birth is not None:
-        age = ref.year.starts_on.year - birth.year
-        if not 3 <= age <= 25:
-            bad("birth_date", "implausible_age", value=raw["birth_date"], age=age)
 
-    phone = raw.get("guardian_phone", "").replace(" ", "").replace("-", "").replace(".", "")
-    match = PHONE.match(phone) if phone else None
-    if phone and match is None:
-        bad("guardian_phone", "bad_phone", value=raw["guardian_phone"])
-    relation = RELATIONS.get(raw.get("guardian_relation", "").upper()) or RELATIONS.get(
-        raw.get("guardian_relation", "")
+def _sex_outcome(text: str) -> tuple:
+    sex = text.upper()
+    if not text:
+        return sex, (("sex", "required", {}),)
+    if sex not in ("M", "F"):
+        return sex, (("sex", "bad_sex", {"value": text}),)
+    return sex, ()
+
+
+def _birth_outcome(text: str, ref: Reference) -> tuple:
+    if not text:
+        return None, (("birth_date", "required", {}),)
+    birth = parse_date(text)
+    if birth is None:
+        return None, (("birth_date", "bad_date", {"value": text}),)
+    age = ref.year.starts_on.year - birth.year
+    if not 3 <= age <= 25:
+        return birth, (("birth_date", "implausible_age", {"value": text, "age": age}),)
+    return birth, ()
+
+
+def _relation_outcome(text: str) -> tuple:
+    relation = RELATIONS.get(text.upper()) or RELATIONS.get(text)
+    if not text:
+        return None, (("guardian_relation", "required", {}),)
+    if relation is None:
+        return None, (("guardian_relation", "bad_relation", {"value": text}),)
+    return relation, ()
+
+
+def _phone(text: str) -> tuple[str, tuple]:
+    """A guardian's phone as 0XXXXXXXXX (empty: none given), and its problems."""
+    phone = text.replace(" ", "").replace("-", "").replace(".", "")
+    if not phone:
+        return "", ()
+    match = PHONE.match(phone)
+    if match is None:
+        return "", (("guardian_phone", "bad_phone", {"value": text}),)
+    return f"0{match.group(1)}", ()
+
+
+def _memo(table: dict, key, compute: Callable):
+    outcome = table.get(key)
+    if outcome is None:
+        outcome = table[key] = compute()
+    return outcome
+
+
+def check_row(n: int, raw: dict, ref: Reference) -> tuple[CleanRow | None, list[Problem]]:
+    memo, get = ref.memo, raw.get
+    found: list[tuple] = []
+    for column in TEXT_COLUMNS:
+        value = get(column, "")
+        outcome = memo[column].get(value)
+        if outcome is None:
+            outcome = memo[column][value] = _text_outcome(column, value)
+        found.extend(outcome)
+    code, level_code, track_code = get("school_code", ""), get("level", ""), get("track", "")
+    school, level, track_id, problems = _memo(
+        memo["placement"],
+        (code, level_code, track_code),
+        lambda: _placement_outcome(code, level_code, track_code, ref),
     )
-    if raw.get("guardian_relation") and relation is None:
-        bad("guardian_relation", "bad_relation", value=raw["guardian_relation"])
+    found.extend(problems)
+    text = get("sex", "")
+    sex, problems = _memo(memo["sex"], text, lambda: _sex_outcome(text))
+    found.extend(problems)
+    text = get("birth_date", "")
+    birth, problems = _memo(memo["birth_date"], text, lambda: _birth_outcome(text, ref))
+    found.extend(problems)
+    phone, problems = _phone(get("guardian_phone", ""))
+    found.extend(problems)
+    text = get("guardian_relation", "")
+    relation, problems = _memo(memo["relation"], text, lambda: _relation_outcome(text))
+    found.extend(problems)
 
-    if problems:
-        return None, problems
+    if found:
+        return None, [Problem(n, column, code, params) for column, code, params in found]
     student = {
         "last_name_fr": raw["last_name_fr"],
         "first_name_fr": raw["first_name_fr"],
@@ -402,15 +480,15 @@ def check_row(n: int, raw: dict, ref: Reference) -> tuple[CleanRow | None, list[
         "first_name_ar": raw["first_name_ar"],
         "sex": sex,
         "birth_date": birth,
-        "birth_place": raw.get("birth_place", ""),
+        "birth_place": get("birth_place", ""),
     }
     guardian = {
         "last_name_fr": raw["guardian_last_name"],
         "first_name_fr": raw["guardian_first_name"],
-        "phone": f"0{match.group(1)}" if match else "",
+        "phone": phone,
         "relation": relation,
     }
-    return CleanRow(n, school, level.pk, track_id, student, guardian), problems
+    return CleanRow(n, school, level.pk, track_id, student, guardian), []
 
 
 def _file_key(student: dict) -> tuple:

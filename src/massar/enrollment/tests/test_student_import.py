@@ -98,6 +98,18 @@ def test_bad_rows_are_each_named_and_nothing_is_written(tmp_path):
     assert (Student.objects.count(), Guardian.objects.count(), Enrollment.objects.count()) == before
 
 
+def test_a_bad_value_repeated_is_named_on_each_of_its_rows(tmp_path):
+    """Each distinct value is checked once per file; its problems still name every row."""
+    bad = GOOD[0].replace("04012B", "99999Z").replace("2013-05-02", "2013-13-02")
+    lines = [bad, GOOD[1], bad.replace("Salma", "Salwa").replace("سلمى", "سلوى"), GOOD[2]]
+    code, out, _ = run_import(write(tmp_path, lines))
+    assert code == 1
+    for row in (2, 4):
+        assert f"row {row}, school_code: no school has the code “99999Z”" in out
+        assert f"row {row}, birth_date: “2013-13-02” is not a date" in out
+    assert "row 3," not in out and "row 5," not in out
+
+
 def test_messages_follow_the_requested_language(tmp_path):
     code, out, _ = run_import(write(tmp_path, [GOOD[0].replace("04012B", "99999Z")]), language="fr")
     assert code == 1 and "ligne 2, school_code" in out and "99999Z" in out
