@@ -7,7 +7,7 @@ MASSAR := $(BIN)/massar
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install system-deps messages lint format bench check-deploy serve clean
+.PHONY: run test install system-deps messages redis lint format bench check-deploy serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 # Debian packages the project needs: gettext (compiling translations), an Arabic font for
-# PDFs, Chromium for the browser tests, poppler to render PDFs in tests. Installed when missing.
+# PDFs, Chromium for the browser tests, poppler to render PDFs in tests, Redis (tested for real).
+# Installed when missing.
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	fc-list 2>/dev/null | grep -qi amiri || missing="$$missing fonts-hosny-amiri"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -46,7 +48,11 @@ run: install system-deps messages
 	@echo "Serving Massar on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(MASSAR) runserver 127.0.0.1:8000
 
-test: install system-deps messages
+# The Redis-backed parts are tested against a real Redis (database 15): started if none answers.
+redis:
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
+
+test: install system-deps messages redis
 	MASSAR_ENV=test $(BIN)/pytest
 
 lint: install

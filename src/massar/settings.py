@@ -116,9 +116,7 @@ AUTH_USER_MODEL = "core.User"
 # --- cache, jobs ------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "massar.core.cache.RedisCache", "LOCATION": REDIS_URL}}
     # sessions read from the shared cache and written through to the database (a Redis restart
     # signs nobody out): a signed-in request reads no session row (results day, bench/README.md)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -152,7 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's ModelBackend, reading the user and their roles in one statement (massar.core.auth)
+AUTHENTICATION_BACKENDS = ["massar.core.auth.UserWithRolesBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 

@@ -81,7 +81,8 @@ _ROLES_SQL = (
 
 
 def scope_for(user) -> Scope:
-    """The Scope of a user, from their role assignments (one query, cached on the user)."""
+    """The Scope of a user, from their role assignments (one query, cached on the user; none
+    when the sign-in backend read the roles with the user)."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     cached = getattr(user, "_massar_scope", None)
@@ -92,6 +93,13 @@ def scope_for(user) -> Scope:
     with connection.cursor() as cursor:
         cursor.execute(_ROLES_SQL, [user.pk])
         rows = cursor.fetchall()
+    user._massar_scope = scope_from_roles(user.pk, rows)
+    return user._massar_scope
+
+
+def scope_from_roles(user_id: int, rows) -> Scope:
+    """The Scope of the user holding these role assignments, each row (role, academy id,
+    directorate id, school id)."""
     roles, academies, directorates = set(), set(), set()
     directors, staff, teachers = set(), set(), set()
     for role, academy_id, directorate_id, school_id in rows:
@@ -106,8 +114,8 @@ def scope_for(user) -> Scope:
             staff.add(school_id)
         elif role == Role.TEACHER:
             teachers.add(school_id)
-    scope = Scope(
-        user_id=user.pk,
+    return Scope(
+        user_id=user_id,
         roles=frozenset(roles),
         nation=Role.MINISTRY in roles,
         academy_ids=frozenset(academies),
@@ -116,8 +124,6 @@ def scope_for(user) -> Scope:
         staff_school_ids=frozenset(staff),
         teacher_school_ids=frozenset(teachers),
     )
-    user._massar_scope = scope
-    return scope
 
 
 def primary_role(scope: Scope) -> str | None:

@@ -39,7 +39,7 @@ def _safe_next(request) -> str:
 
 
 def _complete_sign_in(request, user: User, *, second_factor: bool):
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+    login(request, user)  # new session key
     now = int(time.time())
     request.session["signed_in_at"] = now
     request.session["last_seen"] = now

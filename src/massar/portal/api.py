@@ -6,10 +6,11 @@ from massar.portal.messages_api import router as messages_router
 from massar.portal.results_day_api import router as results_day_router
 from massar.portal.spaces_api import router as spaces_router
 
+# results first: see massar.api
 ROUTERS = [
+    results_day_router,
     spaces_router,
     certificates_router,
     appointments_router,
     messages_router,
-    results_day_router,
 ]

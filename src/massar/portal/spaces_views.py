@@ -96,7 +96,7 @@ def guardian_activation(request):
             messages.error(request, err.message)
             return render(request, "portal/space_activation.html", {}, status=err.status)
         if done.created:
-            login(request, done.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, done.user)
             request.session["signed_in_at"] = request.session.get("last_seen")
             return render(request, "portal/space_activation_done.html", {"done": done})
         messages.success(
