@@ -34,9 +34,10 @@ from massar.schools.models import CurriculumEntry, Semester
 
 pytestmark = pytest.mark.django_db
 
-# session, user, roles, the family (with the current year), and the idle-timeout middleware's
-# session save (savepoint, update, release); a cache miss adds the snapshot row
-HIT_QUERIES = 7
+# session, the user with their roles (one statement), the family (with the current year), and
+# the idle-timeout middleware's session save (savepoint, update, release); a cache miss adds
+# the snapshot row
+HIT_QUERIES = 6
 
 
 @pytest.fixture(autouse=True)
