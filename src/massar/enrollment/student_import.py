@@ -426,7 +426,7 @@ def _relation_outcome(text: str) -> tuple:
 
 
 def _phone(text: str) -> tuple[str, tuple]:
-    """A guardian's phone as 0XXXXXXXXX (empty: none given), and its problems."""
+    """A guardian's phone as 0 and nine digits (empty: none given), and its problems."""
     phone = text.replace(" ", "").replace("-", "").replace(".", "")
     if not phone:
         return "", ()
