@@ -436,10 +436,11 @@ def _phone(text: str) -> tuple[str, tuple]:
     return f"0{match.group(1)}", ()
 
 
-def _memo(table: dict, key, compute: Callable):
+def _memo(table: dict, key, compute: Callable, *args):
+    """The outcome kept for `key`, computed as compute(*args) the first time."""
     outcome = table.get(key)
     if outcome is None:
-        outcome = table[key] = compute()
+        outcome = table[key] = compute(*args)
     return outcome
 
 
@@ -448,27 +449,22 @@ def check_row(n: int, raw: dict, ref: Reference) -> tuple[CleanRow | None, list[
     found: list[tuple] = []
     for column in TEXT_COLUMNS:
         value = get(column, "")
-        outcome = memo[column].get(value)
-        if outcome is None:
-            outcome = memo[column][value] = _text_outcome(column, value)
-        found.extend(outcome)
-    code, level_code, track_code = get("school_code", ""), get("level", ""), get("track", "")
+        found.extend(_memo(memo[column], value, _text_outcome, column, value))
+    placement = (get("school_code", ""), get("level", ""), get("track", ""))
     school, level, track_id, problems = _memo(
-        memo["placement"],
-        (code, level_code, track_code),
-        lambda: _placement_outcome(code, level_code, track_code, ref),
+        memo["placement"], placement, _placement_outcome, *placement, ref
     )
     found.extend(problems)
     text = get("sex", "")
-    sex, problems = _memo(memo["sex"], text, lambda: _sex_outcome(text))
+    sex, problems = _memo(memo["sex"], text, _sex_outcome, text)
     found.extend(problems)
     text = get("birth_date", "")
-    birth, problems = _memo(memo["birth_date"], text, lambda: _birth_outcome(text, ref))
+    birth, problems = _memo(memo["birth_date"], text, _birth_outcome, text, ref)
     found.extend(problems)
     phone, problems = _phone(get("guardian_phone", ""))
     found.extend(problems)
     text = get("guardian_relation", "")
-    relation, problems = _memo(memo["relation"], text, lambda: _relation_outcome(text))
+    relation, problems = _memo(memo["relation"], text, _relation_outcome, text)
     found.extend(problems)
 
     if found:
